@@ -1,0 +1,146 @@
+# kdumpkit: one top-level GNU Makefile for every module, program and test.
+#   make            build vmcore-save and kdump-load into build/
+#   make test       build (plain and ASan+UBSan) and run every test
+#   make asan       build with ASan+UBSan into build-asan/ and run the tests there
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make check-deps forbidden-symbol checks (filters/ does no I/O, purgatory links nothing)
+
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+PKGS := zlib lzo2 libzstd libelf libdw
+BUILD ?= build
+SANITIZE ?=
+WERROR ?= 1
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# lzo2's pkg-config file adds -I.../lzo, but we include <lzo/lzo1x.h>
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ifeq ($(strip $(PKG_LIBS)),)
+PKG_LIBS := -lz -llzo2 -lzstd -ldw -lelf
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wformat-security \
+	-Wstrict-prototypes -Wold-style-definition -Wmissing-prototypes \
+	-Wpointer-arith -Wvla -Wwrite-strings -Wundef \
+	-Wimplicit-fallthrough -Wlogical-op -Wduplicated-cond -fno-common
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. $(PKG_CFLAGS) $(WARN) $(OPT) -pthread $(CFLAGS)
+ALL_LDFLAGS := -pthread $(LDFLAGS)
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LIBS := $(PKG_LIBS) -lm
+
+# Modules: every .c in a module folder is part of it; main.c files are programs.
+FORMATS_SRC := $(wildcard formats/*.c)
+FILTERS_SRC := $(wildcard filters/*.c filters/arch/*/*.c)
+COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
+LOADER_SRC := $(filter-out loader/main.c,$(wildcard loader/*.c loader/arch/*/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+FORMATS_LIB := $(BUILD)/lib/libformats.a
+FILTERS_LIB := $(BUILD)/lib/libfilters.a
+COLLECTOR_LIB := $(BUILD)/lib/libcollector.a
+LOADER_LIB := $(BUILD)/lib/libloader.a
+MODULE_LIBS := $(COLLECTOR_LIB) $(LOADER_LIB) $(FILTERS_LIB) $(FORMATS_LIB)
+
+PROGRAMS := $(BUILD)/vmcore-save
+ifneq ($(wildcard loader/main.c),)
+PROGRAMS += $(BUILD)/kdump-load
+endif
+
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Test helpers built against system libraries (libkdumpfile), never the sanitizer runtime.
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+
+.PHONY: all test asan check install check-deps clean unit tools
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FORMATS_LIB): $(call obj,$(FORMATS_SRC))
+$(FILTERS_LIB): $(call obj,$(FILTERS_SRC))
+$(COLLECTOR_LIB): $(call obj,$(COLLECTOR_SRC))
+$(LOADER_LIB): $(call obj,$(LOADER_SRC)) $(PURGATORY_BLOB)
+# purgatory/ (x86_64): freestanding code run between the kernels. Its own flags (never
+# the sanitizers), linked into one relocatable object, then embedded in libloader.a as
+# the bytes ldr_purgatory_blob..ldr_purgatory_blob_end (an .incbin object).
+# loader/sha256.c is shared: it is freestanding-clean and compiled here a second time.
+PURGATORY_CFLAGS := -std=gnu11 -I. -DKD_PURGATORY $(WARN) -Wstack-usage=2048 -Os \
+	-ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fno-PIC -fno-PIE \
+	-mcmodel=large -mno-sse -mno-mmx -mno-sse2 -mno-avx -mno-red-zone \
+	-fno-zero-initialized-in-bss -fno-asynchronous-unwind-tables -fcf-protection=none
+PURGATORY_SRC := $(wildcard purgatory/*.c purgatory/arch/x86_64/*.S) loader/sha256.c
+PURGATORY_OBJ := $(patsubst %,$(BUILD)/purgatory/obj/%.o,$(PURGATORY_SRC))
+PURGATORY_RO := $(BUILD)/purgatory/purgatory.ro
+PURGATORY_BLOB := $(BUILD)/purgatory/purgatory-blob.o
+
+$(BUILD)/purgatory/obj/%.o: %
+	@mkdir -p $(dir $@)
+	$(CC) $(PURGATORY_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(PURGATORY_RO): $(PURGATORY_OBJ)
+	$(CC) $(PURGATORY_CFLAGS) -nostdlib -nostartfiles -r -e purgatory_start \
+		-Wl,-Map=$(BUILD)/purgatory/purgatory.map -o $@ $^
+	@undef=$$(nm -u $@); [ -z "$$undef" ] || { echo "purgatory: undefined symbols: $$undef"; rm -f $@; exit 1; }
+
+$(PURGATORY_BLOB): $(PURGATORY_RO)
+	printf '\t.section .rodata\n\t.balign 16\n\t.globl ldr_purgatory_blob, ldr_purgatory_blob_end\nldr_purgatory_blob:\n\t.incbin "%s"\nldr_purgatory_blob_end:\n\t.section .note.GNU-stack,"",@progbits\n' $< >$(@:.o=.S)
+	$(CC) -c -o $@ $(@:.o=.S)
+
+$(BUILD)/lib/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/vmcore-save: $(call obj,collector/main.c) $(COLLECTOR_LIB) $(FILTERS_LIB) $(FORMATS_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/kdump-load: $(call obj,loader/main.c) $(LOADER_LIB) $(FORMATS_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(MODULE_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(FORMATS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(WARN) -O2 -g -o $@ $< $(FORMATS_LIB) -lkdumpfile -laddrxlat $(PKG_LIBS)
+
+unit: $(UNIT_BINS)
+tools: $(TOOL_BINS)
+
+test: all unit tools
+	$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=address,undefined OPT="-O1 -g" all unit
+	tests/run $(BUILD) build-asan
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=address,undefined OPT="-O1 -g" all unit
+	$(MAKE) --no-print-directory tools
+	tests/run build-asan
+
+check: test
+
+check-deps: $(FILTERS_LIB) $(PURGATORY_RO)
+	scripts/check-deps $(FILTERS_LIB) $(PURGATORY_RO)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/sbin/
+	for m in doc/*.8; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj $(BUILD)/purgatory -name '*.d' 2>/dev/null)

@@ -1,0 +1,108 @@
+/* collector/ internals shared between its files. */
+#ifndef KD_COLLECTOR_PRIV_H
+#define KD_COLLECTOR_PRIV_H
+
+#include <time.h>
+
+#include "collector/collector.h"
+
+/* ---- source.c: the vmcore being saved ---- */
+struct col_source {
+	struct fmt_input *in;
+	struct fmt_vmcore *vc;
+	struct fmt_vmcoreinfo *vi;	/* NULL when the vmcore has no VMCOREINFO */
+	struct fmt_physmap pm;
+	uint64_t page_size;
+	uint64_t max_pfn;
+	size_t hint;			/* last physmap range used */
+	uint8_t *bounce;		/* one page, for pages that straddle range ends */
+	uint8_t *zero;			/* one zero page */
+};
+
+enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,
+			       struct kd_err *err);
+void col_source_close(struct col_source *src);
+/** Pointer to the page at @pfn (valid until the next call). */
+enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
+			       struct kd_err *err);
+/** Set bits for pfns [start, start+64*nwords) that lie in the source's memory ranges. */
+void col_source_present(const struct col_source *src, uint64_t start, uint64_t *bits,
+			size_t nwords);
+/** Read physical memory (for the filters and the utsname). */
+enum kd_status col_source_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
+				    struct kd_err *err);
+/** The direct-map offset (vaddr - paddr) seen in the PT_LOADs, or 0. */
+uint64_t col_source_page_offset(const struct col_source *src);
+
+/* ---- utsname.c ---- */
+void col_fill_utsname(struct col_source *src, char uts[6][FMT_KDUMP_UTS_LEN]);
+
+/* ---- kdump-out.c: a kdump-compressed file being written ---- */
+struct col_kdump_out {
+	int fd;
+	const char *path;
+	struct fmt_kdump_info info;
+	struct fmt_kdump_layout lay;
+	uint64_t nr_dumpable;
+	uint64_t data_start;		/* file offset of the first page data byte */
+	uint64_t data_pos;		/* next data byte's file offset */
+	uint8_t *dbuf;			/* pending page data, written at dbuf_off */
+	size_t dbuf_len;
+	size_t dbuf_cap;
+	uint64_t dbuf_off;
+	uint8_t *descs;			/* pending descriptors, starting at index desc_first */
+	size_t desc_len;
+	size_t desc_cap;
+	uint64_t desc_first;
+	uint64_t desc_next;		/* descriptors handed in so far */
+	uint64_t zero_off;		/* shared zero page, 0 if none */
+	uint64_t written_descs;		/* descriptors safely on disk */
+};
+
+enum kd_status col_kdump_create(struct col_kdump_out *out, const char *path, bool force,
+				const struct fmt_kdump_info *info, struct kd_err *err);
+enum kd_status col_kdump_write_bitmaps(struct col_kdump_out *out, uint64_t start_pfn,
+				       const uint64_t *present, const uint64_t *dumpable,
+				       size_t nwords, struct kd_err *err);
+enum kd_status col_kdump_read_bitmap2(struct col_kdump_out *out, uint64_t start_pfn,
+				      uint64_t *bits, size_t nwords, struct kd_err *err);
+/** Fix the descriptor table size and place the shared zero page (if @zero_page). */
+enum kd_status col_kdump_begin_pages(struct col_kdump_out *out, uint64_t nr_dumpable,
+				     bool zero_page, struct kd_err *err);
+/** Append the next page (ascending pfn): compressed bytes with codec flags, or raw (flags 0). */
+enum kd_status col_kdump_add_page(struct col_kdump_out *out, const void *data, uint32_t size,
+				  uint32_t flags, struct kd_err *err);
+/** The next page is a shared zero page. */
+enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err);
+/** Flush and clear the incomplete flag (only if every descriptor was written). */
+enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct kd_err *err);
+/** Close the file; returns its size. */
+uint64_t col_kdump_close(struct col_kdump_out *out);
+
+/* ---- filter.c: kernel-aware exclusion for dump levels above 1 ---- */
+struct col_filter;
+enum kd_status col_filter_create(struct col_source *src, int dump_level, FILE *warn,
+				 struct col_filter **ret, struct kd_err *err);
+void col_filter_destroy(struct col_filter *f);
+enum kd_status col_filter_window(struct col_filter *f, uint64_t start, uint64_t npfn,
+				 uint64_t *bits, struct col_stats *stats, struct kd_err *err);
+
+/* ---- progress.c ---- */
+struct col_progress {
+	FILE *f;
+	bool tty;
+	bool enabled;
+	const char *what;
+	uint64_t total;
+	struct timespec start;
+	struct timespec last;
+	int last_pct;
+};
+
+void col_progress_start(struct col_progress *p, FILE *f, bool enabled, const char *what,
+			uint64_t total);
+void col_progress_update(struct col_progress *p, uint64_t done);
+void col_progress_end(struct col_progress *p, uint64_t done);
+double col_elapsed(const struct timespec *since);
+
+#endif

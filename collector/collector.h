@@ -1,0 +1,72 @@
+/* collector/: vmcore-save's orchestration — options, source access, pipeline, output. */
+#ifndef KD_COLLECTOR_H
+#define KD_COLLECTOR_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "formats/formats.h"
+
+/** Exit codes, as makedumpfile documents them (see doc/vmcore-save.8). */
+enum col_exit {
+	COL_EXIT_OK = 0,
+	COL_EXIT_FAILED = 1,
+	COL_EXIT_VERSION = 2,	/* VMLINUX and VMCORE do not match */
+};
+
+enum col_format {
+	COL_FORMAT_KDUMP = 0,
+	COL_FORMAT_ELF,
+	COL_FORMAT_FLAT,
+};
+
+/** Everything main() learns from the command line. */
+struct col_options {
+	const char *input;
+	const char *output;
+	int dump_level;
+	enum fmt_codec_id codec;
+	enum col_format format;
+	bool force;
+	int message_level;
+	uint64_t cyclic_buffer_kib;	/* bitmap bytes per window; 0 = default */
+	unsigned num_threads;
+	bool show_progress;		/* progress lines on stderr */
+	bool show_stats;
+	const volatile sig_atomic_t *stop;	/* set by a signal handler: stop and mark incomplete */
+};
+
+/** What a run did, for the summary. */
+struct col_stats {
+	uint64_t max_mapnr;
+	uint64_t pages_present;		/* pfns inside the source's memory ranges */
+	uint64_t pages_zero;		/* excluded or shared as zero pages */
+	uint64_t pages_cache;		/* non-private cache */
+	uint64_t pages_cache_private;
+	uint64_t pages_user;
+	uint64_t pages_free;
+	uint64_t pages_hwpoison;
+	uint64_t pages_offline;
+	uint64_t pages_unreadable;	/* kept as unreadable or unclassifiable */
+	uint64_t pages_dumpable;	/* in the 2nd bitmap */
+	uint64_t pages_written;		/* descriptors written */
+	uint64_t pages_raw;		/* stored uncompressed */
+	uint64_t bytes_written;		/* size of the output */
+	double seconds;
+	bool complete;
+};
+
+/** Parse argv; returns KD_OK, or KD_ERR_INVALID with the message in @err. *ret_exit_now is set
+ *  for -h/-v (already printed to @out). */
+enum kd_status col_parse_options(int argc, char **argv, struct col_options *ret, bool *ret_exit_now,
+				 FILE *out, struct kd_err *err);
+
+/** Run vmcore-save with @opt. Statistics are filled even on failure. */
+enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, struct kd_err *err);
+
+/** Print the statistics summary in makedumpfile's classes. */
+void col_print_stats(FILE *f, const struct col_options *opt, const struct col_stats *stats);
+
+#endif

@@ -1,0 +1,54 @@
+/* vmcore-save: save a crash dump as a kdump-compressed file. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collector/collector.h"
+
+/* The only global: a signal handler has nowhere else to write. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct col_options opt;
+	struct col_stats stats;
+	struct kd_err err;
+	bool exit_now;
+	enum kd_status st;
+
+	kd_err_clear(&err);
+	st = col_parse_options(argc, argv, &opt, &exit_now, stdout, &err);
+	if (st != KD_OK) {
+		fprintf(stderr, "vmcore-save: %s\n", err.msg);
+		return COL_EXIT_FAILED;
+	}
+	if (exit_now)
+		return COL_EXIT_OK;
+	install_signals();
+	opt.stop = &stop_requested;
+	st = col_save(&opt, &stats, &err);
+	if (stats.pages_present || stats.bytes_written)
+		col_print_stats(stderr, &opt, &stats);
+	if (st != KD_OK) {
+		fprintf(stderr, "vmcore-save: %s\n", err.msg);
+		return COL_EXIT_FAILED;
+	}
+	return COL_EXIT_OK;
+}

@@ -1,0 +1,195 @@
+/* vmcore-save's command line, with makedumpfile's meaning for the options they share. */
+#include "collector/collector.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KDUMPKIT_VERSION "0.1.0"
+
+enum {
+	OPT_MESSAGE_LEVEL = 256,
+	OPT_CYCLIC_BUFFER,
+	OPT_NUM_THREADS,
+	OPT_SHOW_STATS,
+	OPT_NOT_YET,
+	OPT_NOT_SUPPORTED,
+};
+
+static const struct option long_opts[] = {
+	{ "message-level", required_argument, NULL, OPT_MESSAGE_LEVEL },
+	{ "cyclic-buffer", required_argument, NULL, OPT_CYCLIC_BUFFER },
+	{ "num-threads", required_argument, NULL, OPT_NUM_THREADS },
+	{ "show-stats", no_argument, NULL, OPT_SHOW_STATS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
+	/* makedumpfile options that later kdumpkit versions implement */
+	{ "split", no_argument, NULL, OPT_NOT_YET },
+	{ "reassemble", no_argument, NULL, OPT_NOT_YET },
+	{ "dump-dmesg", no_argument, NULL, OPT_NOT_YET },
+	{ "dry-run", no_argument, NULL, OPT_NOT_YET },
+	{ "check-params", no_argument, NULL, OPT_NOT_YET },
+	{ "work-dir", required_argument, NULL, OPT_NOT_YET },
+	{ "mem-usage", no_argument, NULL, OPT_NOT_YET },
+	/* makedumpfile options kdumpkit does not implement */
+	{ "xen-syms", required_argument, NULL, OPT_NOT_SUPPORTED },
+	{ "xen-vmcoreinfo", required_argument, NULL, OPT_NOT_SUPPORTED },
+	{ "xen_phys_start", required_argument, NULL, OPT_NOT_SUPPORTED },
+	{ "vtop", required_argument, NULL, OPT_NOT_SUPPORTED },
+	{ "eppic", required_argument, NULL, OPT_NOT_SUPPORTED },
+	{ "config", required_argument, NULL, OPT_NOT_SUPPORTED },
+	{ "diskset", required_argument, NULL, OPT_NOT_SUPPORTED },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char usage_text[] =
+	"usage: vmcore-save [-c|-l|-z] [-d LEVEL] [-f] [options] VMCORE DUMPFILE\n"
+	"Save a Linux crash dump (/proc/vmcore or an ELF vmcore file) as a\n"
+	"kdump-compressed file that crash, drgn and libkdumpfile open.\n"
+	"\n"
+	"  -c              compress pages with zlib\n"
+	"  -l              compress pages with lzo\n"
+	"  -z              compress pages with zstd\n"
+	"  -d LEVEL        dump level 0-31, a sum of: 1 zero pages, 2 non-private cache,\n"
+	"                  4 private cache, 8 user data, 16 free pages\n"
+	"  -f              overwrite an existing DUMPFILE\n"
+	"  --message-level N  1 progress, 2 messages, 4 errors, 16 report (default 7)\n"
+	"  --show-stats    print the page statistics at the end\n"
+	"  --cyclic-buffer KIB  bitmap bytes per window (memory bound), default 64\n"
+	"  --num-threads N compression threads\n"
+	"  -h, --help      this text\n"
+	"  -v, --version   the version\n"
+	"See vmcore-save(8).\n";
+
+static bool parse_uint(const char *s, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	v = strtoull(s, &end, 10);
+	if (*end || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static enum kd_status set_codec(struct col_options *o, enum fmt_codec_id id, struct kd_err *err)
+{
+	if (o->codec != FMT_CODEC_NONE && o->codec != id)
+		return kd_err_set(err, KD_ERR_INVALID, "options -c, -l and -z exclude each other");
+	o->codec = id;
+	return KD_OK;
+}
+
+static enum kd_status handle_opt(int c, const char *arg, const char *name, struct col_options *o,
+				 struct kd_err *err)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'c':
+		return set_codec(o, FMT_CODEC_ZLIB, err);
+	case 'l':
+		return set_codec(o, FMT_CODEC_LZO, err);
+	case 'z':
+		return set_codec(o, FMT_CODEC_ZSTD, err);
+	case 'p':
+		return kd_err_set(err, KD_ERR_INVALID, "option -p (snappy) is not supported; use -l or -z");
+	case 'd':
+		if (strchr(arg, ','))
+			return kd_err_set(err, KD_ERR_INVALID,
+					  "a list of dump levels ('%s') is not supported yet", arg);
+		if (!parse_uint(arg, 31, &v))
+			return kd_err_set(err, KD_ERR_INVALID, "dump level '%s' is not a number from 0 to 31",
+					  arg);
+		o->dump_level = (int)v;
+		return KD_OK;
+	case 'f':
+		o->force = true;
+		return KD_OK;
+	case OPT_MESSAGE_LEVEL:
+		if (!parse_uint(arg, 31, &v))
+			return kd_err_set(err, KD_ERR_INVALID, "message level '%s' is not 0-31", arg);
+		o->message_level = (int)v;
+		return KD_OK;
+	case OPT_CYCLIC_BUFFER:
+		if (!parse_uint(arg, 1u << 20, &v) || v == 0)
+			return kd_err_set(err, KD_ERR_INVALID, "cyclic buffer '%s' is not 1-1048576 KiB", arg);
+		o->cyclic_buffer_kib = v;
+		return KD_OK;
+	case OPT_NUM_THREADS:
+		if (!parse_uint(arg, 256, &v))
+			return kd_err_set(err, KD_ERR_INVALID, "thread count '%s' is not 0-256", arg);
+		o->num_threads = (unsigned)v;
+		return KD_OK;
+	case OPT_SHOW_STATS:
+		o->show_stats = true;
+		return KD_OK;
+	case OPT_NOT_YET:
+		return kd_err_set(err, KD_ERR_NOTIMPL, "option '--%s' is not implemented yet", name);
+	case OPT_NOT_SUPPORTED:
+		return kd_err_set(err, KD_ERR_NOTIMPL,
+				  "option '--%s' (Xen, eppic, erase config, sadump) is not supported by vmcore-save",
+				  name);
+	case 'E':
+	case 'F':
+	case 'R':
+	case 'D':
+	case 'x':
+	case 'i':
+	case 'g':
+	case 'L':
+	case 'b':
+		return kd_err_set(err, KD_ERR_NOTIMPL, "option '-%c' is not implemented yet", c);
+	default:
+		return kd_err_set(err, KD_ERR_INVALID, "unknown option (see vmcore-save --help)");
+	}
+}
+
+enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, bool *ret_exit_now,
+				 FILE *out, struct kd_err *err)
+{
+	int c, idx;
+
+	memset(o, 0, sizeof(*o));
+	o->message_level = 7;
+	*ret_exit_now = false;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "cd:flpzhvEFR:Dx:i:g:L:b:", long_opts, &idx)) != -1) {
+		enum kd_status st;
+
+		if (c == 'h') {
+			fputs(usage_text, out);
+			*ret_exit_now = true;
+			return KD_OK;
+		}
+		if (c == 'v') {
+			fprintf(out, "vmcore-save (kdumpkit) %s\n", KDUMPKIT_VERSION);
+			*ret_exit_now = true;
+			return KD_OK;
+		}
+		if (c == '?') {
+			if (optopt)
+				return kd_err_set(err, KD_ERR_INVALID,
+						  "option '-%c' is unknown or needs an argument (see vmcore-save --help)",
+						  optopt);
+			return kd_err_set(err, KD_ERR_INVALID, "unknown option '%s' (see vmcore-save --help)",
+					  argv[optind - 1]);
+		}
+		st = handle_opt(c, optarg, c >= 256 ? long_opts[idx].name : "", o, err);
+		if (st != KD_OK)
+			return st;
+	}
+	if (argc - optind != 2)
+		return kd_err_set(err, KD_ERR_INVALID,
+				  "expected VMCORE and DUMPFILE (see vmcore-save --help)");
+	o->input = argv[optind];
+	o->output = argv[optind + 1];
+	o->show_progress = o->message_level & 1;
+	if (o->message_level & 16)
+		o->show_stats = true;
+	return KD_OK;
+}

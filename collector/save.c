@@ -1,0 +1,240 @@
+/* vmcore-save's run: source → bitmaps (filters) → pages (zero check, codec) → kdump file. */
+#include "collector/collector-priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CYCLIC_KIB 64u	/* bitmap bytes per window: 512Ki pfns (2 GiB of 4 KiB pages) */
+
+struct save_ctx {
+	const struct col_options *opt;
+	struct col_stats *stats;
+	struct col_source src;
+	struct col_filter *filter;
+	struct col_kdump_out out;
+	bool out_open;
+	uint64_t window;	/* pfns per window, a multiple of 64 */
+	uint64_t *present;
+	uint64_t *keep;
+	struct fmt_codec *codec;
+	uint8_t *cbuf;
+};
+
+static bool stopped(const struct save_ctx *c)
+{
+	return c->opt->stop && *c->opt->stop;
+}
+
+static bool page_is_zero(const uint8_t *p, size_t n)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+
+	/* cheap early exit on the first words, then a vectorised compare */
+	if (w[0] | w[1] | w[n / 16] | w[n / 8 - 1])
+		return false;
+	return memcmp(p, p + 8, n - 8) == 0;
+}
+
+static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
+{
+	const struct fmt_vmcore *vc = c->src.vc;
+	int64_t v;
+
+	memset(info, 0, sizeof(*info));
+	info->block_size = (uint32_t)c->src.page_size;
+	info->max_mapnr = c->src.max_pfn;
+	info->nr_cpus = (int32_t)vc->nr_prstatus;
+	col_fill_utsname(&c->src, info->utsname);
+	info->dump_level = c->opt->dump_level;
+	info->codec = c->opt->codec;
+	info->notes = vc->notes;
+	info->notes_size = vc->notes_size;
+	if (c->src.vi) {
+		info->crashtime = fmt_vmci_crashtime(c->src.vi);
+		if (fmt_vmci_number(c->src.vi, "phys_base", &v))
+			info->phys_base = (uint64_t)v;
+	}
+	if (vc->vmcoreinfo) {
+		info->vmcoreinfo_off = (uint64_t)(vc->vmcoreinfo->desc - vc->notes);
+		info->vmcoreinfo_size = vc->vmcoreinfo->desc_size;
+	}
+}
+
+static size_t window_words(const struct save_ctx *c, uint64_t start)
+{
+	uint64_t n = c->src.max_pfn - start;
+
+	if (n > c->window)
+		n = c->window;
+	return (size_t)((n + 63) / 64);
+}
+
+/* Pass 1: which pages exist and which are kept; both bitmaps go to the file. */
+static enum kd_status build_bitmaps(struct save_ctx *c, uint64_t *ret_dumpable, struct kd_err *err)
+{
+	uint64_t total = 0;
+
+	for (uint64_t start = 0; start < c->src.max_pfn; start += c->window) {
+		size_t nw = window_words(c, start);
+		enum kd_status st;
+
+		if (stopped(c))
+			return kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
+		col_source_present(&c->src, start, c->present, nw);
+		memcpy(c->keep, c->present, nw * sizeof(uint64_t));
+		for (size_t i = 0; i < nw; i++)
+			c->stats->pages_present += (uint64_t)__builtin_popcountll(c->present[i]);
+		if (c->filter) {
+			st = col_filter_window(c->filter, start, nw * 64, c->keep, c->stats, err);
+			if (st != KD_OK)
+				return st;
+		}
+		for (size_t i = 0; i < nw; i++)
+			total += (uint64_t)__builtin_popcountll(c->keep[i]);
+		st = col_kdump_write_bitmaps(&c->out, start, c->present, c->keep, nw, err);
+		if (st != KD_OK)
+			return st;
+	}
+	*ret_dumpable = total;
+	return KD_OK;
+}
+
+static enum kd_status save_page(struct save_ctx *c, uint64_t pfn, struct kd_err *err)
+{
+	size_t ps = c->src.page_size;
+	const uint8_t *page;
+	enum kd_status st;
+	size_t clen;
+
+	st = col_source_page(&c->src, pfn, &page, err);
+	if (st != KD_OK)
+		return st;
+	if ((c->opt->dump_level & 1) && page_is_zero(page, ps)) {
+		c->stats->pages_zero++;
+		return col_kdump_add_zero(&c->out, err);
+	}
+	if (c->codec) {
+		st = fmt_codec_compress(c->codec, page, c->cbuf, fmt_codec_bound(c->codec), &clen, err);
+		if (st == KD_OK)
+			return col_kdump_add_page(&c->out, c->cbuf, (uint32_t)clen, c->opt->codec, err);
+		if (st != KD_ERR_NODATA)
+			return kd_err_prefix(err, "compressing page %#llx", (unsigned long long)pfn);
+	}
+	c->stats->pages_raw++;
+	return col_kdump_add_page(&c->out, page, (uint32_t)ps, 0, err);
+}
+
+/* Pass 2: page data in pfn order, driven by the 2nd bitmap read back from the file. */
+static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
+{
+	struct col_progress prog;
+	uint64_t done = 0;
+	enum kd_status st = KD_OK;
+
+	col_progress_start(&prog, stderr, c->opt->show_progress, "Copying data",
+			   c->stats->pages_dumpable);
+	for (uint64_t start = 0; start < c->src.max_pfn && st == KD_OK; start += c->window) {
+		size_t nw = window_words(c, start);
+
+		st = col_kdump_read_bitmap2(&c->out, start, c->keep, nw, err);
+		for (size_t w = 0; w < nw && st == KD_OK; w++) {
+			uint64_t bits = c->keep[w];
+
+			while (bits && st == KD_OK) {
+				uint64_t pfn = start + w * 64 + (uint64_t)__builtin_ctzll(bits);
+
+				bits &= bits - 1;
+				st = save_page(c, pfn, err);
+				done++;
+			}
+			if (stopped(c) && st == KD_OK)
+				st = kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
+		}
+		col_progress_update(&prog, done);
+	}
+	c->stats->pages_written = c->out.desc_next;
+	if (st == KD_OK)
+		col_progress_end(&prog, done);
+	return st;
+}
+
+static enum kd_status save_setup(struct save_ctx *c, struct kd_err *err)
+{
+	const struct col_options *opt = c->opt;
+	uint64_t kib = opt->cyclic_buffer_kib ? opt->cyclic_buffer_kib : DEFAULT_CYCLIC_KIB;
+	enum kd_status st;
+
+	st = col_source_open(&c->src, opt->input, opt->dump_level > 1, err);
+	if (st != KD_OK)
+		return st;
+	c->stats->max_mapnr = c->src.max_pfn;
+	if (opt->dump_level & ~1) {
+		st = col_filter_create(&c->src, opt->dump_level, stderr, &c->filter, err);
+		if (st != KD_OK)
+			return st;
+	}
+	c->window = kib * 1024 * 8;
+	c->present = calloc(c->window / 64, sizeof(uint64_t));
+	c->keep = calloc(c->window / 64, sizeof(uint64_t));
+	if (!c->present || !c->keep)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap window");
+	if (opt->codec != FMT_CODEC_NONE) {
+		st = fmt_codec_create(opt->codec, c->src.page_size, &c->codec, err);
+		if (st != KD_OK)
+			return st;
+		c->cbuf = malloc(fmt_codec_bound(c->codec));
+		if (!c->cbuf)
+			return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
+	return KD_OK;
+}
+
+static void save_teardown(struct save_ctx *c)
+{
+	if (c->out_open)
+		c->stats->bytes_written = col_kdump_close(&c->out);
+	fmt_codec_destroy(c->codec);
+	free(c->cbuf);
+	free(c->present);
+	free(c->keep);
+	col_filter_destroy(c->filter);
+	col_source_close(&c->src);
+}
+
+enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, struct kd_err *err)
+{
+	struct save_ctx c = { .opt = opt, .stats = stats };
+	struct fmt_kdump_info info;
+	struct timespec t0;
+	enum kd_status st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(stats, 0, sizeof(*stats));
+	st = save_setup(&c, err);
+	if (st != KD_OK)
+		goto out;
+	fill_info(&c, &info);
+	st = col_kdump_create(&c.out, opt->output, opt->force, &info, err);
+	c.out_open = c.out.fd >= 0;
+	if (st != KD_OK)
+		goto out;
+	st = build_bitmaps(&c, &stats->pages_dumpable, err);
+	if (st == KD_OK)
+		st = col_kdump_begin_pages(&c.out, stats->pages_dumpable, opt->dump_level & 1, err);
+	if (st == KD_OK)
+		st = write_pages(&c, err);
+	if (st == KD_OK) {
+		st = col_kdump_finish(&c.out, true, err);
+		stats->complete = st == KD_OK;
+	} else {
+		/* keep what was written: flush it, the header stays marked incomplete */
+		col_kdump_finish(&c.out, false, NULL);
+		kd_err_prefix(err, "'%s' is incomplete (%llu of %llu pages written)", opt->output,
+			      (unsigned long long)c.out.written_descs,
+			      (unsigned long long)stats->pages_dumpable);
+	}
+out:
+	save_teardown(&c);
+	stats->seconds = col_elapsed(&t0);
+	return st;
+}

@@ -1,0 +1,215 @@
+/* The vmcore being saved: ELF parsing, VMCOREINFO, and page access by pfn. */
+#include "collector/collector-priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static enum kd_status source_vmcoreinfo(struct col_source *src, bool need, struct kd_err *err)
+{
+	const struct fmt_note *n = src->vc->vmcoreinfo;
+	const char *name = fmt_input_name(src->in);
+	enum kd_status st;
+
+	if (!n) {
+		if (need)
+			return kd_err_set(err, KD_ERR_NODATA,
+					  "'%s' has no VMCOREINFO note, which this dump level needs", name);
+		src->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+		return KD_OK;
+	}
+	st = fmt_vmcoreinfo_parse((const char *)n->desc, n->desc_size, &src->vi, err);
+	if (st != KD_OK)
+		return kd_err_prefix(err, "'%s'", name);
+	src->page_size = fmt_vmci_pagesize(src->vi);
+	if (!src->page_size)
+		return kd_err_set(err, KD_ERR_CORRUPT, "'%s': VMCOREINFO has no PAGESIZE", name);
+	return KD_OK;
+}
+
+enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,
+			       struct kd_err *err)
+{
+	enum kd_status st;
+
+	memset(src, 0, sizeof(*src));
+	st = fmt_input_open(path, &src->in, err);
+	if (st != KD_OK)
+		return st;
+	st = fmt_vmcore_open(src->in, &src->vc, err);
+	if (st == KD_OK)
+		st = source_vmcoreinfo(src, need_vmcoreinfo, err);
+	if (st == KD_OK)
+		st = fmt_physmap_from_vmcore(src->vc, &src->pm, err);
+	if (st != KD_OK) {
+		col_source_close(src);
+		return st;
+	}
+	src->max_pfn = (src->pm.max_paddr + src->page_size - 1) / src->page_size;
+	src->bounce = malloc(src->page_size);
+	src->zero = calloc(1, src->page_size);
+	if (!src->bounce || !src->zero) {
+		col_source_close(src);
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
+	return KD_OK;
+}
+
+void col_source_close(struct col_source *src)
+{
+	fmt_physmap_deinit(&src->pm);
+	fmt_vmcoreinfo_destroy(src->vi);
+	fmt_vmcore_destroy(src->vc);
+	fmt_input_destroy(src->in);
+	free(src->bounce);
+	free(src->zero);
+	memset(src, 0, sizeof(*src));
+}
+
+static ssize_t source_find(struct col_source *src, uint64_t paddr)
+{
+	const struct fmt_phys_range *r;
+
+	if (src->hint < src->pm.nr) {
+		r = &src->pm.ranges[src->hint];
+		if (paddr >= r->paddr && paddr - r->paddr < r->size)
+			return (ssize_t)src->hint;
+	}
+	ssize_t i = fmt_physmap_find(&src->pm, paddr);
+
+	if (i >= 0)
+		src->hint = (size_t)i;
+	return i;
+}
+
+/* Copy [paddr, paddr+len) into @dst, zero where no range has file bytes. */
+static enum kd_status source_copy(struct col_source *src, uint64_t paddr, uint8_t *dst, size_t len,
+				  struct kd_err *err)
+{
+	while (len) {
+		ssize_t i = source_find(src, paddr);
+		size_t chunk = len;
+
+		if (i < 0) {
+			/* a hole: zero up to the next range start */
+			size_t j = 0;
+
+			while (j < src->pm.nr && src->pm.ranges[j].paddr <= paddr)
+				j++;
+			if (j < src->pm.nr && src->pm.ranges[j].paddr - paddr < chunk)
+				chunk = (size_t)(src->pm.ranges[j].paddr - paddr);
+			memset(dst, 0, chunk);
+		} else {
+			const struct fmt_phys_range *r = &src->pm.ranges[i];
+			uint64_t rel = paddr - r->paddr;
+
+			if (r->size - rel < chunk)
+				chunk = (size_t)(r->size - rel);
+			if (rel >= r->filesz) {
+				memset(dst, 0, chunk);
+			} else {
+				size_t in_file = chunk;
+				const void *p;
+				enum kd_status st;
+
+				if (r->filesz - rel < in_file)
+					in_file = (size_t)(r->filesz - rel);
+				st = fmt_input_get(src->in, r->offset + rel, in_file, &p, err);
+				if (st != KD_OK)
+					return st;
+				memcpy(dst, p, in_file);
+				memset(dst + in_file, 0, chunk - in_file);
+			}
+		}
+		dst += chunk;
+		paddr += chunk;
+		len -= chunk;
+	}
+	return KD_OK;
+}
+
+enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
+			       struct kd_err *err)
+{
+	uint64_t paddr = pfn * src->page_size;
+	ssize_t i = source_find(src, paddr);
+
+	if (i >= 0) {
+		const struct fmt_phys_range *r = &src->pm.ranges[i];
+		uint64_t rel = paddr - r->paddr;
+
+		if (rel + src->page_size <= r->filesz) {
+			enum kd_status st = fmt_input_get(src->in, r->offset + rel, src->page_size,
+							  (const void **)ret, err);
+
+			if (st != KD_OK)
+				return kd_err_prefix(err, "reading page %#llx", (unsigned long long)pfn);
+			return KD_OK;
+		}
+		if (rel >= r->filesz && rel + src->page_size <= r->size) {
+			*ret = src->zero;
+			return KD_OK;
+		}
+	}
+	enum kd_status st = source_copy(src, paddr, src->bounce, src->page_size, err);
+
+	if (st != KD_OK)
+		return kd_err_prefix(err, "reading page %#llx", (unsigned long long)pfn);
+	*ret = src->bounce;
+	return KD_OK;
+}
+
+enum kd_status col_source_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
+				    struct kd_err *err)
+{
+	struct col_source *src = ctx;
+
+	if (source_find(src, paddr) < 0)
+		return kd_err_set(err, KD_ERR_NODATA, "physical address %#llx is not in the vmcore",
+				  (unsigned long long)paddr);
+	return source_copy(src, paddr, buf, len, err);
+}
+
+void col_source_present(const struct col_source *src, uint64_t start, uint64_t *bits,
+			size_t nwords)
+{
+	uint64_t end = start + 64 * (uint64_t)nwords;
+
+	memset(bits, 0, nwords * sizeof(*bits));
+	for (size_t i = 0; i < src->pm.nr; i++) {
+		const struct fmt_phys_range *r = &src->pm.ranges[i];
+		uint64_t first = r->paddr / src->page_size;
+		uint64_t last = (r->paddr + r->size + src->page_size - 1) / src->page_size;
+
+		if (last <= start || first >= end)
+			continue;
+		if (first < start)
+			first = start;
+		if (last > end)
+			last = end;
+		for (uint64_t p = first; p < last;) {
+			uint64_t w = (p - start) / 64, b = (p - start) % 64;
+			uint64_t n = 64 - b;
+
+			if (n > last - p)
+				n = last - p;
+			bits[w] |= (n == 64 ? ~0ull : ((1ull << n) - 1)) << b;
+			p += n;
+		}
+	}
+}
+
+uint64_t col_source_page_offset(const struct col_source *src)
+{
+	uint64_t off = 0;
+
+	for (size_t i = 0; i < src->vc->nr_loads; i++) {
+		const struct fmt_load *l = &src->vc->loads[i];
+
+		/* x86_64 direct map: below the kernel-text mapping, above the user half */
+		if (src->vc->machine == 62 && l->vaddr >= 0xffff800000000000ull &&
+		    l->vaddr < 0xffffffff80000000ull)
+			off = l->vaddr - l->paddr;
+	}
+	return off;
+}

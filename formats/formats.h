@@ -1,0 +1,249 @@
+/* formats/: the bytes of every file kdumpkit reads or writes. One public header. */
+#ifndef KD_FORMATS_H
+#define KD_FORMATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "formats/bytes.h"
+#include "formats/error.h"
+
+/* ------------------------------------------------------------------ */
+/* Input files: one read interface, mmap windows with a pread fallback. */
+
+/**
+ * A read-only input file. fmt_input_get() returns a pointer to @len bytes at
+ * @off, valid until the next call on the same handle. Large windows are
+ * mapped with mmap; files that cannot be mapped (pipes, some /proc files)
+ * are read with pread into an internal buffer.
+ */
+struct fmt_input;
+
+enum kd_status fmt_input_open(const char *path, struct fmt_input **ret, struct kd_err *err);
+/** Wrap an already open descriptor (not closed by fmt_input_destroy). */
+enum kd_status fmt_input_from_fd(int fd, const char *name, struct fmt_input **ret,
+				 struct kd_err *err);
+void fmt_input_destroy(struct fmt_input *in);
+uint64_t fmt_input_size(const struct fmt_input *in);
+const char *fmt_input_name(const struct fmt_input *in);
+/** Bytes at [off, off+len); KD_ERR_CORRUPT if the file is shorter ("truncated"). */
+enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, const void **ret,
+			     struct kd_err *err);
+/** Copy bytes at [off, off+len) into @buf. */
+enum kd_status fmt_input_read(struct fmt_input *in, uint64_t off, void *buf, size_t len,
+			      struct kd_err *err);
+/** Set the mmap window size (bytes, rounded to pages); 0 disables mmap. */
+void fmt_input_set_window(struct fmt_input *in, size_t window);
+
+/* ------------------------------------------------------------------ */
+/* ELF vmcore (/proc/vmcore, QEMU dump-guest-memory, makedumpfile -E). */
+
+/** One PT_LOAD, widened to 64 bits. Bytes past filesz up to memsz read as zero. */
+struct fmt_load {
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t offset;
+	uint64_t filesz;
+	uint64_t memsz;
+};
+
+/** One ELF note as found in the PT_NOTE segments. */
+struct fmt_note {
+	uint32_t type;
+	const char *name;	/* NUL-terminated copy, in the note buffer */
+	const uint8_t *desc;
+	uint64_t desc_size;
+	uint64_t offset;	/* offset of the note header inside fmt_vmcore.notes */
+};
+
+struct fmt_vmcore {
+	int elf_class;		/* ELFCLASS32 or ELFCLASS64 */
+	bool big_endian;
+	uint16_t machine;	/* e_machine */
+	uint32_t e_flags;
+	struct fmt_load *loads;	/* every PT_LOAD, in file order */
+	size_t nr_loads;
+	uint8_t *notes;		/* all PT_NOTE contents, concatenated */
+	uint64_t notes_size;
+	struct fmt_note *note_list;
+	size_t nr_notes;
+	const struct fmt_note *vmcoreinfo; /* NULL if absent */
+	unsigned nr_prstatus;	/* NT_PRSTATUS notes = CPUs */
+};
+
+/**
+ * Parse the ELF header, program headers and notes of @in. Honours e_phoff and
+ * e_phentsize as written. Returns KD_ERR_CORRUPT (with the file name in the
+ * message) for anything that is not a usable ELF core file.
+ */
+enum kd_status fmt_vmcore_open(struct fmt_input *in, struct fmt_vmcore **ret, struct kd_err *err);
+void fmt_vmcore_destroy(struct fmt_vmcore *vc);
+
+/**
+ * The physical memory map of a vmcore: PT_LOADs by physical address with the
+ * overlaps (the second kernel-text mapping) removed. Ranges are sorted and
+ * disjoint, each maps [paddr, paddr+size) to file bytes at offset (bytes at
+ * or beyond filesz read as zero).
+ */
+struct fmt_phys_range {
+	uint64_t paddr;
+	uint64_t size;
+	uint64_t offset;
+	uint64_t filesz;
+};
+
+struct fmt_physmap {
+	struct fmt_phys_range *ranges;
+	size_t nr;
+	uint64_t max_paddr;	/* end of the highest range */
+};
+
+enum kd_status fmt_physmap_from_vmcore(const struct fmt_vmcore *vc, struct fmt_physmap *ret,
+				       struct kd_err *err);
+void fmt_physmap_deinit(struct fmt_physmap *pm);
+/** Index of the range containing @paddr, or -1. */
+ssize_t fmt_physmap_find(const struct fmt_physmap *pm, uint64_t paddr);
+
+/* ------------------------------------------------------------------ */
+/* VMCOREINFO: text note parsed into a typed table. */
+
+enum fmt_vmci_kind {
+	FMT_VMCI_PLAIN,		/* KEY=value (OSRELEASE, PAGESIZE, CRASHTIME, ...) */
+	FMT_VMCI_SYMBOL,	/* SYMBOL(name)=hex */
+	FMT_VMCI_SIZE,		/* SIZE(type)=dec */
+	FMT_VMCI_OFFSET,	/* OFFSET(type.member)=dec */
+	FMT_VMCI_LENGTH,	/* LENGTH(name)=dec */
+	FMT_VMCI_NUMBER,	/* NUMBER(name)=signed dec */
+};
+
+struct fmt_vmcoreinfo;
+
+/**
+ * Parse VMCOREINFO text. Unknown keys are kept; a value that does not parse
+ * for its kind (non-hex SYMBOL, non-decimal SIZE/OFFSET/LENGTH/NUMBER,
+ * PAGESIZE that is not a power of two, ...) is KD_ERR_CORRUPT naming the line.
+ */
+enum kd_status fmt_vmcoreinfo_parse(const char *text, size_t len, struct fmt_vmcoreinfo **ret,
+				    struct kd_err *err);
+void fmt_vmcoreinfo_destroy(struct fmt_vmcoreinfo *vi);
+
+/** Typed lookups: true and *ret set if present. */
+bool fmt_vmci_symbol(const struct fmt_vmcoreinfo *vi, const char *name, uint64_t *ret);
+bool fmt_vmci_size(const struct fmt_vmcoreinfo *vi, const char *name, uint64_t *ret);
+bool fmt_vmci_offset(const struct fmt_vmcoreinfo *vi, const char *name, uint64_t *ret);
+bool fmt_vmci_length(const struct fmt_vmcoreinfo *vi, const char *name, uint64_t *ret);
+bool fmt_vmci_number(const struct fmt_vmcoreinfo *vi, const char *name, int64_t *ret);
+/** Plain key's text (e.g. "OSRELEASE"), or NULL. */
+const char *fmt_vmci_str(const struct fmt_vmcoreinfo *vi, const char *key);
+/** Well-known plain values, validated at parse time; 0 when absent. */
+uint64_t fmt_vmci_pagesize(const struct fmt_vmcoreinfo *vi);
+int64_t fmt_vmci_crashtime(const struct fmt_vmcoreinfo *vi);
+bool fmt_vmci_kerneloffset(const struct fmt_vmcoreinfo *vi, uint64_t *ret);
+size_t fmt_vmci_count(const struct fmt_vmcoreinfo *vi);
+
+/* ------------------------------------------------------------------ */
+/* Page codecs behind one table. */
+
+enum fmt_codec_id {
+	FMT_CODEC_NONE = 0,
+	FMT_CODEC_ZLIB = 0x1,	/* DUMP_DH_COMPRESSED_ZLIB */
+	FMT_CODEC_LZO = 0x2,	/* DUMP_DH_COMPRESSED_LZO */
+	FMT_CODEC_SNAPPY = 0x4,	/* DUMP_DH_COMPRESSED_SNAPPY (read: not supported) */
+	FMT_CODEC_ZSTD = 0x20,	/* DUMP_DH_COMPRESSED_ZSTD */
+};
+
+struct fmt_codec;
+
+/** Per-thread codec state for @id; KD_ERR_NOTIMPL for an unsupported id. */
+enum kd_status fmt_codec_create(enum fmt_codec_id id, size_t page_size, struct fmt_codec **ret,
+				struct kd_err *err);
+void fmt_codec_destroy(struct fmt_codec *c);
+const char *fmt_codec_name(enum fmt_codec_id id);
+/** Worst-case output size for one page (buffer size for fmt_codec_compress). */
+size_t fmt_codec_bound(const struct fmt_codec *c);
+/**
+ * Compress one page. *ret_len = compressed size. Returns KD_ERR_NODATA when
+ * the result would not be smaller than the page (store it raw).
+ */
+enum kd_status fmt_codec_compress(struct fmt_codec *c, const void *page, void *dst, size_t dst_cap,
+				  size_t *ret_len, struct kd_err *err);
+/** Decompress into exactly page_size bytes, else KD_ERR_CORRUPT. */
+enum kd_status fmt_codec_decompress(struct fmt_codec *c, const void *src, size_t src_len,
+				    void *page, struct kd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* kdump-compressed ("KDUMP   ", header version 6) writer and reader. */
+
+#define FMT_KDUMP_STATUS_INCOMPLETE 0x8u
+#define FMT_KDUMP_STATUS_EXCLUDED_VMEMMAP 0x10u
+#define FMT_KDUMP_UTS_LEN 65
+#define FMT_KDUMP_DESC_SIZE 24u
+#define FMT_KDUMP_HEADER_SIZE 464u
+#define FMT_KDUMP_SUBHDR_SIZE 104u
+
+/** Everything the header needs; the caller keeps the buffers alive. */
+struct fmt_kdump_info {
+	uint32_t block_size;		/* the dumped kernel's page size */
+	uint64_t max_mapnr;		/* PFNs covered by the bitmaps */
+	int32_t nr_cpus;
+	char utsname[6][FMT_KDUMP_UTS_LEN]; /* sysname nodename release version machine domain */
+	int64_t crashtime;		/* timestamp.tv_sec; tv_usec is always 0 */
+	uint64_t phys_base;
+	int32_t dump_level;
+	enum fmt_codec_id codec;
+	const uint8_t *notes;		/* copied after the sub-header */
+	uint64_t notes_size;
+	uint64_t vmcoreinfo_off;	/* of the VMCOREINFO note's desc inside notes; 0 if none */
+	uint64_t vmcoreinfo_size;
+	bool split;			/* one file of a --split set */
+	uint64_t start_pfn;		/* split range [start_pfn, end_pfn) */
+	uint64_t end_pfn;
+};
+
+/**
+ * Byte layout of a kdump file, computed from the info before any page is
+ * written. The descriptor table starts at desc_off; page data at data_off.
+ */
+struct fmt_kdump_layout {
+	uint32_t block_size;
+	uint32_t sub_hdr_blocks;
+	uint64_t bitmap_bytes;		/* one bitmap, block aligned */
+	uint64_t bitmap1_off;
+	uint64_t bitmap2_off;
+	uint64_t desc_off;
+};
+
+void fmt_kdump_layout(const struct fmt_kdump_info *info, struct fmt_kdump_layout *ret);
+
+/** Encode the 464-byte disk_dump_header (LP64 layout) into @buf. */
+void fmt_kdump_encode_header(const struct fmt_kdump_info *info, const struct fmt_kdump_layout *lay,
+			     uint32_t status, uint8_t buf[FMT_KDUMP_HEADER_SIZE]);
+/** Encode the 104-byte kdump_sub_header (v6, LP64) into @buf. */
+void fmt_kdump_encode_subhdr(const struct fmt_kdump_info *info, const struct fmt_kdump_layout *lay,
+			     uint8_t buf[FMT_KDUMP_SUBHDR_SIZE]);
+/** Encode one page_desc. */
+void fmt_kdump_encode_desc(uint64_t offset, uint32_t size, uint32_t flags, uint8_t buf[24]);
+
+/** Opened kdump-compressed file (read side). */
+struct fmt_kdump;
+
+enum kd_status fmt_kdump_open(struct fmt_input *in, struct fmt_kdump **ret, struct kd_err *err);
+void fmt_kdump_destroy(struct fmt_kdump *kd);
+/** True if @in starts with a kdump signature ("KDUMP   " or "DISKDUMP"). */
+bool fmt_kdump_probe(struct fmt_input *in);
+const struct fmt_kdump_info *fmt_kdump_get_info(const struct fmt_kdump *kd);
+uint32_t fmt_kdump_status(const struct fmt_kdump *kd);
+uint32_t fmt_kdump_header_version(const struct fmt_kdump *kd);
+/** Bit for @pfn in the 1st (present) / 2nd (dumpable) bitmap. */
+bool fmt_kdump_pfn_present(const struct fmt_kdump *kd, uint64_t pfn);
+bool fmt_kdump_pfn_dumpable(const struct fmt_kdump *kd, uint64_t pfn);
+/** Read a dumpable page into @buf (block_size bytes). */
+enum kd_status fmt_kdump_read_page(struct fmt_kdump *kd, uint64_t pfn, void *buf,
+				   struct kd_err *err);
+/** The descriptor of a dumpable page. */
+enum kd_status fmt_kdump_page_desc(struct fmt_kdump *kd, uint64_t pfn, uint64_t *ret_offset,
+				   uint32_t *ret_size, uint32_t *ret_flags, struct kd_err *err);
+
+#endif

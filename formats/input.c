@@ -1,0 +1,213 @@
+/* Input files: large mmap windows, with a pread fallback for unmappable files. */
+#include "formats/formats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INPUT_DEFAULT_WINDOW (16u << 20)
+
+struct fmt_input {
+	int fd;
+	bool own_fd;
+	char *name;
+	uint64_t size;
+	size_t page;
+	size_t window;		/* 0: mmap disabled */
+	uint8_t *map;		/* current mapping */
+	uint64_t map_off;
+	size_t map_len;
+	uint8_t *buf;		/* pread fallback buffer */
+	size_t buf_cap;
+};
+
+static enum kd_status input_init(int fd, bool own, const char *name, struct fmt_input **ret,
+				 struct kd_err *err)
+{
+	struct fmt_input *in;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return kd_err_sys(err, errno, "cannot stat '%s'", name);
+	if (S_ISDIR(st.st_mode))
+		return kd_err_set(err, KD_ERR_INVALID, "'%s' is a directory", name);
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	in->name = strdup(name);
+	if (!in->name) {
+		free(in);
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
+	in->fd = fd;
+	in->own_fd = own;
+	in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	in->page = (size_t)sysconf(_SC_PAGESIZE);
+	in->window = S_ISREG(st.st_mode) ? INPUT_DEFAULT_WINDOW : 0;
+	*ret = in;
+	return KD_OK;
+}
+
+enum kd_status fmt_input_open(const char *path, struct fmt_input **ret, struct kd_err *err)
+{
+	enum kd_status st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kd_err_sys(err, errno, "cannot open '%s'", path);
+	st = input_init(fd, true, path, ret, err);
+	if (st != KD_OK)
+		close(fd);
+	return st;
+}
+
+enum kd_status fmt_input_from_fd(int fd, const char *name, struct fmt_input **ret,
+				 struct kd_err *err)
+{
+	return input_init(fd, false, name, ret, err);
+}
+
+static void input_unmap(struct fmt_input *in)
+{
+	if (in->map) {
+		munmap(in->map, in->map_len);
+		in->map = NULL;
+		in->map_len = 0;
+	}
+}
+
+void fmt_input_destroy(struct fmt_input *in)
+{
+	if (!in)
+		return;
+	input_unmap(in);
+	if (in->own_fd)
+		close(in->fd);
+	free(in->buf);
+	free(in->name);
+	free(in);
+}
+
+uint64_t fmt_input_size(const struct fmt_input *in)
+{
+	return in->size;
+}
+
+const char *fmt_input_name(const struct fmt_input *in)
+{
+	return in->name;
+}
+
+void fmt_input_set_window(struct fmt_input *in, size_t window)
+{
+	input_unmap(in);
+	if (window)
+		window = (window + in->page - 1) / in->page * in->page;
+	in->window = window;
+}
+
+static enum kd_status check_range(struct fmt_input *in, uint64_t off, size_t len,
+				  struct kd_err *err)
+{
+	uint64_t end;
+
+	if (add_u64_overflow(off, len, &end) || end > in->size)
+		return kd_err_set(err, KD_ERR_CORRUPT,
+				  "'%s' is truncated: need %zu bytes at offset %#llx, file size is %#llx",
+				  in->name, len, (unsigned long long)off,
+				  (unsigned long long)in->size);
+	return KD_OK;
+}
+
+static enum kd_status input_map(struct fmt_input *in, uint64_t off, size_t len)
+{
+	uint64_t start = off / in->window * in->window;
+	uint64_t need_end = off + len;
+	size_t map_len = in->window;
+	void *p;
+
+	if (need_end - start > map_len)
+		map_len = (size_t)((need_end - start + in->page - 1) / in->page * in->page);
+	if (start + map_len > in->size)
+		map_len = (size_t)(in->size - start);
+	input_unmap(in);
+	p = mmap(NULL, map_len, PROT_READ, MAP_SHARED, in->fd, (off_t)start);
+	if (p == MAP_FAILED)
+		return KD_ERR_SYSTEM;
+	madvise(p, map_len, MADV_SEQUENTIAL);
+	in->map = p;
+	in->map_off = start;
+	in->map_len = map_len;
+	return KD_OK;
+}
+
+static enum kd_status input_pread(struct fmt_input *in, uint64_t off, void *dst, size_t len,
+				  struct kd_err *err)
+{
+	uint8_t *p = dst;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(in->fd, p + done, len - done, (off_t)(off + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return kd_err_sys(err, errno, "cannot read '%s' at offset %#llx", in->name,
+					  (unsigned long long)(off + done));
+		}
+		if (n == 0)
+			return kd_err_set(err, KD_ERR_CORRUPT,
+					  "'%s' is truncated: unexpected end of file at offset %#llx",
+					  in->name, (unsigned long long)(off + done));
+		done += (size_t)n;
+	}
+	return KD_OK;
+}
+
+enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, const void **ret,
+			     struct kd_err *err)
+{
+	enum kd_status st = check_range(in, off, len, err);
+
+	if (st != KD_OK)
+		return st;
+	if (in->map && off >= in->map_off && off + len <= in->map_off + in->map_len) {
+		*ret = in->map + (off - in->map_off);
+		return KD_OK;
+	}
+	if (in->window && len <= in->window * 4) {
+		if (input_map(in, off, len) == KD_OK) {
+			*ret = in->map + (off - in->map_off);
+			return KD_OK;
+		}
+		in->window = 0;	/* not mappable: read from now on */
+	}
+	if (len > in->buf_cap) {
+		uint8_t *nb = realloc(in->buf, len);
+
+		if (!nb)
+			return kd_err_set(err, KD_ERR_NOMEM, "out of memory reading '%s'", in->name);
+		in->buf = nb;
+		in->buf_cap = len;
+	}
+	st = input_pread(in, off, in->buf, len, err);
+	if (st == KD_OK)
+		*ret = in->buf;
+	return st;
+}
+
+enum kd_status fmt_input_read(struct fmt_input *in, uint64_t off, void *buf, size_t len,
+			      struct kd_err *err)
+{
+	enum kd_status st = check_range(in, off, len, err);
+
+	if (st != KD_OK)
+		return st;
+	return input_pread(in, off, buf, len, err);
+}

@@ -1,0 +1,89 @@
+/* Physical memory map of a vmcore: sorted, disjoint ranges from the PT_LOADs. */
+#include "formats/formats.h"
+
+#include <stdlib.h>
+
+static int load_cmp(const void *a, const void *b)
+{
+	const struct fmt_phys_range *x = a, *y = b;
+
+	if (x->paddr != y->paddr)
+		return x->paddr < y->paddr ? -1 : 1;
+	/* Longer range first, so a shorter duplicate at the same address is dropped. */
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return 0;
+}
+
+enum kd_status fmt_physmap_from_vmcore(const struct fmt_vmcore *vc, struct fmt_physmap *ret,
+				       struct kd_err *err)
+{
+	struct fmt_phys_range *r;
+	size_t n = 0, out = 0;
+	uint64_t covered = 0;
+
+	r = calloc(vc->nr_loads ? vc->nr_loads : 1, sizeof(*r));
+	if (!r)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the memory map");
+	for (size_t i = 0; i < vc->nr_loads; i++) {
+		const struct fmt_load *l = &vc->loads[i];
+
+		if (!l->memsz)
+			continue;
+		r[n].paddr = l->paddr;
+		r[n].size = l->memsz;
+		r[n].offset = l->offset;
+		r[n].filesz = l->filesz;
+		n++;
+	}
+	qsort(r, n, sizeof(*r), load_cmp);
+	/* Trim overlaps: the kernel-text PT_LOAD maps memory a RAM PT_LOAD also maps. */
+	for (size_t i = 0; i < n; i++) {
+		struct fmt_phys_range cur = r[i];
+		uint64_t end = cur.paddr + cur.size;
+
+		if (out && end <= covered)
+			continue;
+		if (out && cur.paddr < covered) {
+			uint64_t cut = covered - cur.paddr;
+
+			cur.paddr = covered;
+			cur.size -= cut;
+			cur.offset += cut;
+			cur.filesz = cur.filesz > cut ? cur.filesz - cut : 0;
+		}
+		r[out++] = cur;
+		covered = end;
+	}
+	ret->ranges = r;
+	ret->nr = out;
+	ret->max_paddr = out ? r[out - 1].paddr + r[out - 1].size : 0;
+	return KD_OK;
+}
+
+void fmt_physmap_deinit(struct fmt_physmap *pm)
+{
+	if (!pm)
+		return;
+	free(pm->ranges);
+	pm->ranges = NULL;
+	pm->nr = 0;
+}
+
+ssize_t fmt_physmap_find(const struct fmt_physmap *pm, uint64_t paddr)
+{
+	size_t lo = 0, hi = pm->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct fmt_phys_range *r = &pm->ranges[mid];
+
+		if (paddr < r->paddr)
+			hi = mid;
+		else if (paddr - r->paddr >= r->size)
+			lo = mid + 1;
+		else
+			return (ssize_t)mid;
+	}
+	return -1;
+}
