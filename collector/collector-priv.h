@@ -17,6 +17,7 @@ struct col_source {
 	size_t hint;			/* last physmap range used */
 	uint8_t *bounce;		/* one page, for pages that straddle range ends */
 	uint8_t *zero;			/* one zero page */
+	char warning[KD_ERR_MSG_MAX];	/* set when something was ignored */
 };
 
 enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,

@@ -35,6 +35,7 @@ struct col_options {
 	unsigned num_threads;
 	bool show_progress;		/* progress lines on stderr */
 	bool show_stats;
+	FILE *warn;			/* where warnings go ("vmcore-save: warning: ..."), or NULL */
 	const volatile sig_atomic_t *stop;	/* set by a signal handler: stop and mark incomplete */
 };
 

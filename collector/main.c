@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 		return COL_EXIT_OK;
 	install_signals();
 	opt.stop = &stop_requested;
+	opt.warn = stderr;
 	st = col_save(&opt, &stats, &err);
 	if (stats.pages_present || stats.bytes_written)
 		col_print_stats(stderr, &opt, &stats);

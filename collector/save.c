@@ -168,8 +168,10 @@ static enum kd_status save_setup(struct save_ctx *c, struct kd_err *err)
 	if (st != KD_OK)
 		return st;
 	c->stats->max_mapnr = c->src.max_pfn;
+	if (c->src.warning[0] && opt->warn)
+		fprintf(opt->warn, "vmcore-save: warning: %s; ignoring VMCOREINFO\n", c->src.warning);
 	if (opt->dump_level & ~1) {
-		st = col_filter_create(&c->src, opt->dump_level, stderr, &c->filter, err);
+		st = col_filter_create(&c->src, opt->dump_level, opt->warn, &c->filter, err);
 		if (st != KD_OK)
 			return st;
 	}

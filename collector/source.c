@@ -1,6 +1,7 @@
 /* The vmcore being saved: ELF parsing, VMCOREINFO, and page access by pfn. */
 #include "collector/collector-priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,14 @@ static enum kd_status source_vmcoreinfo(struct col_source *src, bool need, struc
 		return KD_OK;
 	}
 	st = fmt_vmcoreinfo_parse((const char *)n->desc, n->desc_size, &src->vi, err);
+	if (st != KD_OK && !need) {
+		/* Levels 0 and 1 need no kernel knowledge: save the dump anyway. */
+		kd_err_prefix(err, "'%s'", name);
+		memcpy(src->warning, err->msg, sizeof(src->warning));
+		kd_err_clear(err);
+		src->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+		return KD_OK;
+	}
 	if (st != KD_OK)
 		return kd_err_prefix(err, "'%s'", name);
 	src->page_size = fmt_vmci_pagesize(src->vi);
