@@ -51,28 +51,6 @@ COLLECTOR_LIB := $(BUILD)/lib/libcollector.a
 LOADER_LIB := $(BUILD)/lib/libloader.a
 MODULE_LIBS := $(COLLECTOR_LIB) $(LOADER_LIB) $(FILTERS_LIB) $(FORMATS_LIB)
 
-PROGRAMS := $(BUILD)/vmcore-save
-ifneq ($(wildcard loader/main.c),)
-PROGRAMS += $(BUILD)/kdump-load
-endif
-
-UNIT_SRC := $(wildcard tests/unit/test-*.c)
-UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-# Test helpers built against system libraries (libkdumpfile), never the sanitizer runtime.
-TOOL_SRC := $(wildcard tests/tools/*.c)
-TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
-
-.PHONY: all test asan check install check-deps clean unit tools
-all: $(PROGRAMS)
-
-$(BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
-
-$(FORMATS_LIB): $(call obj,$(FORMATS_SRC))
-$(FILTERS_LIB): $(call obj,$(FILTERS_SRC))
-$(COLLECTOR_LIB): $(call obj,$(COLLECTOR_SRC))
-$(LOADER_LIB): $(call obj,$(LOADER_SRC)) $(PURGATORY_BLOB)
 # purgatory/ (x86_64): freestanding code run between the kernels. Its own flags (never
 # the sanitizers), linked into one relocatable object, then embedded in libloader.a as
 # the bytes ldr_purgatory_blob..ldr_purgatory_blob_end (an .incbin object).
@@ -85,6 +63,31 @@ PURGATORY_SRC := $(wildcard purgatory/*.c purgatory/arch/x86_64/*.S) loader/sha2
 PURGATORY_OBJ := $(patsubst %,$(BUILD)/purgatory/obj/%.o,$(PURGATORY_SRC))
 PURGATORY_RO := $(BUILD)/purgatory/purgatory.ro
 PURGATORY_BLOB := $(BUILD)/purgatory/purgatory-blob.o
+
+PROGRAMS := $(BUILD)/vmcore-save
+ifneq ($(wildcard loader/main.c),)
+PROGRAMS += $(BUILD)/kdump-load
+endif
+
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Test helpers built against system libraries (libkdumpfile), never the sanitizer runtime.
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+
+.PHONY: all test asan check install check-deps clean unit tools check-crash
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FORMATS_LIB): $(call obj,$(FORMATS_SRC))
+$(FILTERS_LIB): $(call obj,$(FILTERS_SRC))
+$(COLLECTOR_LIB): $(call obj,$(COLLECTOR_SRC))
+$(LOADER_LIB): $(call obj,$(LOADER_SRC)) $(PURGATORY_BLOB)
+
+# purgatory rules (variables are with the modules above)
 
 $(BUILD)/purgatory/obj/%.o: %
 	@mkdir -p $(dir $@)
@@ -144,3 +147,7 @@ clean:
 	rm -rf build build-asan
 
 -include $(shell find $(BUILD)/obj $(BUILD)/purgatory -name '*.d' 2>/dev/null)
+
+# Open fresh vmcore-save outputs of the real 6.1 fixture with the crash utility (every codec).
+check-crash: all tools
+	KD_CRASH_ALL=1 BUILD=$(BUILD) bash tests/integration/20-save-real.sh

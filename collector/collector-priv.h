@@ -18,11 +18,15 @@ struct col_source {
 	uint8_t *bounce;		/* one page, for pages that straddle range ends */
 	uint8_t *zero;			/* one zero page */
 	char warning[KD_ERR_MSG_MAX];	/* set when something was ignored */
+	bool borrowed;			/* a clone: vc, vi and pm belong to the parent */
 };
 
 enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,
 			       struct kd_err *err);
 void col_source_close(struct col_source *src);
+/** A second reader of the same vmcore with its own read window (one per thread). */
+enum kd_status col_source_clone(const struct col_source *parent, struct col_source *child,
+				struct kd_err *err);
 /** Pointer to the page at @pfn (valid until the next call). */
 enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
 			       struct kd_err *err);
@@ -79,6 +83,27 @@ enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err)
 enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct kd_err *err);
 /** Close the file; returns its size. */
 uint64_t col_kdump_close(struct col_kdump_out *out);
+
+/* ---- pages.c: zero check + compression of kept pages on N threads, written in pfn order ---- */
+struct col_pages_params {
+	struct col_source *src;		/* cloned per thread */
+	struct col_kdump_out *out;
+	struct col_stats *stats;
+	enum fmt_codec_id codec;
+	bool zero_pages;		/* dump level bit 1: share one zero page */
+	unsigned threads;		/* 1: no threads */
+};
+
+struct col_pages;
+enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pages **ret,
+				struct kd_err *err);
+void col_pages_destroy(struct col_pages *cp);
+/** Queue up to col_pages_batch_size() pfns (ascending, after every earlier batch). */
+enum kd_status col_pages_submit(struct col_pages *cp, const uint64_t *pfns, size_t n,
+				struct kd_err *err);
+/** Wait for and write every queued batch. */
+enum kd_status col_pages_flush(struct col_pages *cp, struct kd_err *err);
+size_t col_pages_batch_size(void);
 
 /* ---- filter.c: kernel-aware exclusion for dump levels above 1 ---- */
 struct col_filter;

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_CYCLIC_KIB 64u	/* bitmap bytes per window: 512Ki pfns (2 GiB of 4 KiB pages) */
 
@@ -16,23 +17,11 @@ struct save_ctx {
 	uint64_t window;	/* pfns per window, a multiple of 64 */
 	uint64_t *present;
 	uint64_t *keep;
-	struct fmt_codec *codec;
-	uint8_t *cbuf;
 };
 
 static bool stopped(const struct save_ctx *c)
 {
 	return c->opt->stop && *c->opt->stop;
-}
-
-static bool page_is_zero(const uint8_t *p, size_t n)
-{
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-
-	/* cheap early exit on the first words, then a vectorised compare */
-	if (w[0] | w[1] | w[n / 16] | w[n / 8 - 1])
-		return false;
-	return memcmp(p, p + 8, n - 8) == 0;
 }
 
 static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
@@ -99,38 +88,41 @@ static enum kd_status build_bitmaps(struct save_ctx *c, uint64_t *ret_dumpable, 
 	return KD_OK;
 }
 
-static enum kd_status save_page(struct save_ctx *c, uint64_t pfn, struct kd_err *err)
+static unsigned choose_threads(const struct col_options *opt)
 {
-	size_t ps = c->src.page_size;
-	const uint8_t *page;
-	enum kd_status st;
-	size_t clen;
+	long cpus;
 
-	st = col_source_page(&c->src, pfn, &page, err);
-	if (st != KD_OK)
-		return st;
-	if ((c->opt->dump_level & 1) && page_is_zero(page, ps)) {
-		c->stats->pages_zero++;
-		return col_kdump_add_zero(&c->out, err);
-	}
-	if (c->codec) {
-		st = fmt_codec_compress(c->codec, page, c->cbuf, fmt_codec_bound(c->codec), &clen, err);
-		if (st == KD_OK)
-			return col_kdump_add_page(&c->out, c->cbuf, (uint32_t)clen, c->opt->codec, err);
-		if (st != KD_ERR_NODATA)
-			return kd_err_prefix(err, "compressing page %#llx", (unsigned long long)pfn);
-	}
-	c->stats->pages_raw++;
-	return col_kdump_add_page(&c->out, page, (uint32_t)ps, 0, err);
+	if (opt->num_threads)
+		return opt->num_threads;
+	if (opt->codec == FMT_CODEC_NONE)
+		return 1;	/* copying is bound by I/O, not by the CPU */
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
 }
 
 /* Pass 2: page data in pfn order, driven by the 2nd bitmap read back from the file. */
 static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 {
+	struct col_pages_params pp = {
+		.src = &c->src,
+		.out = &c->out,
+		.stats = c->stats,
+		.codec = c->opt->codec,
+		.zero_pages = c->opt->dump_level & 1,
+		.threads = choose_threads(c->opt),
+	};
+	uint64_t pfns[256];
+	size_t batch = col_pages_batch_size(), n = 0;
 	struct col_progress prog;
+	struct col_pages *cp;
 	uint64_t done = 0;
-	enum kd_status st = KD_OK;
+	enum kd_status st;
 
+	if (batch > sizeof(pfns) / sizeof(pfns[0]))
+		batch = sizeof(pfns) / sizeof(pfns[0]);
+	st = col_pages_create(&pp, &cp, err);
+	if (st != KD_OK)
+		return st;
 	col_progress_start(&prog, stderr, c->opt->show_progress, "Copying data",
 			   c->stats->pages_dumpable);
 	for (uint64_t start = 0; start < c->src.max_pfn && st == KD_OK; start += c->window) {
@@ -141,20 +133,27 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 			uint64_t bits = c->keep[w];
 
 			while (bits && st == KD_OK) {
-				uint64_t pfn = start + w * 64 + (uint64_t)__builtin_ctzll(bits);
-
+				pfns[n++] = start + w * 64 + (uint64_t)__builtin_ctzll(bits);
 				bits &= bits - 1;
-				st = save_page(c, pfn, err);
-				done++;
+				if (n == batch) {
+					st = col_pages_submit(cp, pfns, n, err);
+					done += n;
+					n = 0;
+				}
 			}
 			if (stopped(c) && st == KD_OK)
 				st = kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
 		}
 		col_progress_update(&prog, done);
 	}
+	if (st == KD_OK && n)
+		st = col_pages_submit(cp, pfns, n, err);
+	if (st == KD_OK)
+		st = col_pages_flush(cp, err);
+	col_pages_destroy(cp);
 	c->stats->pages_written = c->out.desc_next;
 	if (st == KD_OK)
-		col_progress_end(&prog, done);
+		col_progress_end(&prog, c->out.desc_next);
 	return st;
 }
 
@@ -180,14 +179,6 @@ static enum kd_status save_setup(struct save_ctx *c, struct kd_err *err)
 	c->keep = calloc(c->window / 64, sizeof(uint64_t));
 	if (!c->present || !c->keep)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap window");
-	if (opt->codec != FMT_CODEC_NONE) {
-		st = fmt_codec_create(opt->codec, c->src.page_size, &c->codec, err);
-		if (st != KD_OK)
-			return st;
-		c->cbuf = malloc(fmt_codec_bound(c->codec));
-		if (!c->cbuf)
-			return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
-	}
 	return KD_OK;
 }
 
@@ -195,8 +186,6 @@ static void save_teardown(struct save_ctx *c)
 {
 	if (c->out_open)
 		c->stats->bytes_written = col_kdump_close(&c->out);
-	fmt_codec_destroy(c->codec);
-	free(c->cbuf);
 	free(c->present);
 	free(c->keep);
 	col_filter_destroy(c->filter);

@@ -36,6 +36,15 @@ static enum kd_status source_vmcoreinfo(struct col_source *src, bool need, struc
 	return KD_OK;
 }
 
+static enum kd_status source_buffers(struct col_source *src, struct kd_err *err)
+{
+	src->bounce = malloc(src->page_size);
+	src->zero = calloc(1, src->page_size);
+	if (!src->bounce || !src->zero)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	return KD_OK;
+}
+
 enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,
 			       struct kd_err *err)
 {
@@ -55,20 +64,39 @@ enum kd_status col_source_open(struct col_source *src, const char *path, bool ne
 		return st;
 	}
 	src->max_pfn = (src->pm.max_paddr + src->page_size - 1) / src->page_size;
-	src->bounce = malloc(src->page_size);
-	src->zero = calloc(1, src->page_size);
-	if (!src->bounce || !src->zero) {
+	st = source_buffers(src, err);
+	if (st != KD_OK)
 		col_source_close(src);
-		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
-	}
-	return KD_OK;
+	return st;
+}
+
+enum kd_status col_source_clone(const struct col_source *parent, struct col_source *child,
+				struct kd_err *err)
+{
+	enum kd_status st;
+
+	memset(child, 0, sizeof(*child));
+	child->borrowed = true;
+	child->vc = parent->vc;
+	child->vi = parent->vi;
+	child->pm = parent->pm;
+	child->page_size = parent->page_size;
+	child->max_pfn = parent->max_pfn;
+	st = fmt_input_from_fd(fmt_input_fd(parent->in), fmt_input_name(parent->in), &child->in, err);
+	if (st == KD_OK)
+		st = source_buffers(child, err);
+	if (st != KD_OK)
+		col_source_close(child);
+	return st;
 }
 
 void col_source_close(struct col_source *src)
 {
-	fmt_physmap_deinit(&src->pm);
-	fmt_vmcoreinfo_destroy(src->vi);
-	fmt_vmcore_destroy(src->vc);
+	if (!src->borrowed) {
+		fmt_physmap_deinit(&src->pm);
+		fmt_vmcoreinfo_destroy(src->vi);
+		fmt_vmcore_destroy(src->vc);
+	}
 	fmt_input_destroy(src->in);
 	free(src->bounce);
 	free(src->zero);

@@ -28,6 +28,8 @@ enum kd_status fmt_input_from_fd(int fd, const char *name, struct fmt_input **re
 void fmt_input_destroy(struct fmt_input *in);
 uint64_t fmt_input_size(const struct fmt_input *in);
 const char *fmt_input_name(const struct fmt_input *in);
+/** The underlying descriptor (to open a second handle with its own window). */
+int fmt_input_fd(const struct fmt_input *in);
 /** Bytes at [off, off+len); KD_ERR_CORRUPT if the file is shorter ("truncated"). */
 enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, const void **ret,
 			     struct kd_err *err);

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define INPUT_DEFAULT_WINDOW (16u << 20)
+#define INPUT_DEFAULT_WINDOW (4u << 20)
 
 struct fmt_input {
 	int fd;
@@ -96,6 +96,11 @@ void fmt_input_destroy(struct fmt_input *in)
 uint64_t fmt_input_size(const struct fmt_input *in)
 {
 	return in->size;
+}
+
+int fmt_input_fd(const struct fmt_input *in)
+{
+	return in->fd;
 }
 
 const char *fmt_input_name(const struct fmt_input *in)

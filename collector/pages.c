@@ -1,0 +1,309 @@
+/* Pass 2's page work in batches: zero check and compression, on N threads, written in order. */
+#include "collector/collector-priv.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_PAGES 256
+
+enum batch_state { BATCH_EMPTY, BATCH_FILLED, BATCH_DONE };
+
+struct batch {
+	enum batch_state state;
+	size_t n;
+	uint64_t pfn[BATCH_PAGES];
+	uint32_t size[BATCH_PAGES];	/* 0: shared zero page */
+	uint32_t flags[BATCH_PAGES];
+	uint64_t off[BATCH_PAGES];	/* in data */
+	uint8_t *data;
+	enum kd_status st;
+	struct kd_err err;
+};
+
+/* What one compressing thread owns. */
+struct worker {
+	struct col_pages *pages;
+	struct col_source src;
+	struct fmt_codec *codec;
+	pthread_t thread;
+	bool started;
+};
+
+struct col_pages {
+	const struct col_pages_params *p;
+	size_t bound;		/* bytes one stored page may take */
+	struct batch *slots;
+	size_t nslots;
+	uint64_t next_fill;	/* sequence numbers */
+	uint64_t next_work;
+	uint64_t next_write;
+	struct worker *workers;
+	size_t nworkers;
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv;	/* a batch was filled, or quit */
+	pthread_cond_t done_cv;	/* a batch was compressed */
+	bool quit;
+	bool threaded;
+};
+
+static bool page_is_zero(const uint8_t *p, size_t n)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+
+	if (w[0] | w[1] | w[n / 16] | w[n / 8 - 1])
+		return false;
+	return memcmp(p, p + 8, n - 8) == 0;
+}
+
+static void batch_process(struct worker *w, struct batch *b)
+{
+	const struct col_pages_params *p = w->pages->p;
+	size_t ps = w->src.page_size, pos = 0;
+
+	b->st = KD_OK;
+	for (size_t i = 0; i < b->n; i++) {
+		const uint8_t *page;
+		size_t clen;
+		enum kd_status st = col_source_page(&w->src, b->pfn[i], &page, &b->err);
+
+		if (st != KD_OK) {
+			b->st = st;
+			b->n = i;	/* the pages before this one are good */
+			return;
+		}
+		b->off[i] = pos;
+		if (p->zero_pages && page_is_zero(page, ps)) {
+			b->size[i] = 0;
+			b->flags[i] = 0;
+			continue;
+		}
+		if (w->codec) {
+			st = fmt_codec_compress(w->codec, page, b->data + pos, w->pages->bound, &clen,
+						&b->err);
+			if (st == KD_OK) {
+				b->size[i] = (uint32_t)clen;
+				b->flags[i] = p->codec;
+				pos += clen;
+				continue;
+			}
+			if (st != KD_ERR_NODATA) {
+				kd_err_prefix(&b->err, "compressing page %#llx",
+					      (unsigned long long)b->pfn[i]);
+				b->st = st;
+				b->n = i;
+				return;
+			}
+		}
+		memcpy(b->data + pos, page, ps);
+		b->size[i] = (uint32_t)ps;
+		b->flags[i] = 0;
+		pos += ps;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct col_pages *cp = w->pages;
+
+	pthread_mutex_lock(&cp->lock);
+	for (;;) {
+		while (!cp->quit && cp->next_work == cp->next_fill)
+			pthread_cond_wait(&cp->work_cv, &cp->lock);
+		if (cp->quit)
+			break;
+		struct batch *b = &cp->slots[cp->next_work % cp->nslots];
+
+		cp->next_work++;
+		pthread_mutex_unlock(&cp->lock);
+		batch_process(w, b);
+		pthread_mutex_lock(&cp->lock);
+		b->state = BATCH_DONE;
+		pthread_cond_broadcast(&cp->done_cv);
+	}
+	pthread_mutex_unlock(&cp->lock);
+	return NULL;
+}
+
+static enum kd_status worker_init(struct col_pages *cp, struct worker *w, struct kd_err *err)
+{
+	enum kd_status st;
+
+	w->pages = cp;
+	st = col_source_clone(cp->p->src, &w->src, err);
+	if (st == KD_OK && cp->p->codec != FMT_CODEC_NONE)
+		st = fmt_codec_create(cp->p->codec, cp->p->src->page_size, &w->codec, err);
+	return st;
+}
+
+static void worker_deinit(struct worker *w)
+{
+	fmt_codec_destroy(w->codec);
+	col_source_close(&w->src);
+}
+
+void col_pages_destroy(struct col_pages *cp)
+{
+	if (!cp)
+		return;
+	if (cp->threaded) {
+		pthread_mutex_lock(&cp->lock);
+		cp->quit = true;
+		pthread_cond_broadcast(&cp->work_cv);
+		pthread_mutex_unlock(&cp->lock);
+	}
+	for (size_t i = 0; i < cp->nworkers; i++) {
+		if (cp->workers[i].started)
+			pthread_join(cp->workers[i].thread, NULL);
+		worker_deinit(&cp->workers[i]);
+	}
+	if (cp->threaded) {
+		pthread_mutex_destroy(&cp->lock);
+		pthread_cond_destroy(&cp->work_cv);
+		pthread_cond_destroy(&cp->done_cv);
+	}
+	for (size_t i = 0; i < cp->nslots; i++)
+		free(cp->slots[i].data);
+	free(cp->slots);
+	free(cp->workers);
+	free(cp);
+}
+
+enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pages **ret,
+				struct kd_err *err)
+{
+	struct col_pages *cp = calloc(1, sizeof(*cp));
+	unsigned nthreads = p->threads ? p->threads : 1;
+	enum kd_status st = KD_OK;
+
+	if (!cp)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	cp->p = p;
+	cp->bound = p->src->page_size + p->src->page_size / 8 + 128;
+	cp->threaded = nthreads > 1;
+	cp->nworkers = nthreads;
+	cp->nslots = cp->threaded ? 2 * nthreads + 1 : 1;
+	cp->slots = calloc(cp->nslots, sizeof(*cp->slots));
+	cp->workers = calloc(cp->nworkers, sizeof(*cp->workers));
+	if (!cp->slots || !cp->workers) {
+		col_pages_destroy(cp);
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < cp->nslots && st == KD_OK; i++) {
+		cp->slots[i].data = malloc(BATCH_PAGES * cp->bound);
+		if (!cp->slots[i].data)
+			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory for page batches");
+	}
+	for (size_t i = 0; i < cp->nworkers && st == KD_OK; i++)
+		st = worker_init(cp, &cp->workers[i], err);
+	if (st == KD_OK && cp->threaded) {
+		pthread_mutex_init(&cp->lock, NULL);
+		pthread_cond_init(&cp->work_cv, NULL);
+		pthread_cond_init(&cp->done_cv, NULL);
+		for (size_t i = 0; i < cp->nworkers && st == KD_OK; i++) {
+			if (pthread_create(&cp->workers[i].thread, NULL, worker_main, &cp->workers[i]))
+				st = kd_err_set(err, KD_ERR_SYSTEM, "cannot start compression thread");
+			else
+				cp->workers[i].started = true;
+		}
+	}
+	if (st != KD_OK) {
+		col_pages_destroy(cp);
+		return st;
+	}
+	*ret = cp;
+	return KD_OK;
+}
+
+/* Hand a finished batch to the writer, in pfn order. */
+static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct kd_err *err)
+{
+	const struct col_pages_params *p = cp->p;
+	enum kd_status st = KD_OK;
+
+	for (size_t i = 0; i < b->n && st == KD_OK; i++) {
+		if (b->size[i] == 0) {
+			p->stats->pages_zero++;
+			st = col_kdump_add_zero(p->out, err);
+		} else {
+			if (b->flags[i] == 0)
+				p->stats->pages_raw++;
+			st = col_kdump_add_page(p->out, b->data + b->off[i], b->size[i], b->flags[i],
+						err);
+		}
+	}
+	if (st == KD_OK && b->st != KD_OK) {
+		*err = b->err;
+		st = b->st;
+	}
+	return st;
+}
+
+/* Write every batch that is done, in order; with @wait, block until the oldest is done. */
+static enum kd_status drain(struct col_pages *cp, bool wait, struct kd_err *err)
+{
+	enum kd_status st = KD_OK;
+
+	while (st == KD_OK && cp->next_write < cp->next_fill) {
+		struct batch *b = &cp->slots[cp->next_write % cp->nslots];
+
+		pthread_mutex_lock(&cp->lock);
+		while (wait && b->state != BATCH_DONE)
+			pthread_cond_wait(&cp->done_cv, &cp->lock);
+		bool done = b->state == BATCH_DONE;
+
+		pthread_mutex_unlock(&cp->lock);
+		if (!done)
+			break;
+		st = batch_write(cp, b, err);
+		b->state = BATCH_EMPTY;
+		cp->next_write++;
+		wait = false;
+	}
+	return st;
+}
+
+enum kd_status col_pages_submit(struct col_pages *cp, const uint64_t *pfns, size_t n,
+				struct kd_err *err)
+{
+	struct batch *b;
+	enum kd_status st;
+
+	if (!cp->threaded) {
+		b = &cp->slots[0];
+		b->n = n;
+		memcpy(b->pfn, pfns, n * sizeof(*pfns));
+		batch_process(&cp->workers[0], b);
+		return batch_write(cp, b, err);
+	}
+	/* a free slot: write finished batches, waiting for the oldest if all slots are busy */
+	st = drain(cp, cp->next_fill - cp->next_write == cp->nslots, err);
+	if (st != KD_OK)
+		return st;
+	b = &cp->slots[cp->next_fill % cp->nslots];
+	b->n = n;
+	memcpy(b->pfn, pfns, n * sizeof(*pfns));
+	pthread_mutex_lock(&cp->lock);
+	b->state = BATCH_FILLED;
+	cp->next_fill++;
+	pthread_cond_signal(&cp->work_cv);
+	pthread_mutex_unlock(&cp->lock);
+	return KD_OK;
+}
+
+enum kd_status col_pages_flush(struct col_pages *cp, struct kd_err *err)
+{
+	enum kd_status st = KD_OK;
+
+	if (!cp->threaded)
+		return KD_OK;
+	while (st == KD_OK && cp->next_write < cp->next_fill)
+		st = drain(cp, true, err);
+	return st;
+}
+
+size_t col_pages_batch_size(void)
+{
+	return BATCH_PAGES;
+}
