@@ -42,10 +42,38 @@ uint64_t col_source_page_offset(const struct col_source *src);
 /* ---- utsname.c ---- */
 void col_fill_utsname(struct col_source *src, char uts[6][FMT_KDUMP_UTS_LEN]);
 
+/* ---- sink.c: a file written at offsets, or a flattened stream (-F) ---- */
+struct col_sink {
+	int fd;
+	const char *path;		/* for messages */
+	bool flat;
+	bool own_fd;
+	int aux_fd;			/* flat: unnamed work file mirroring what is read back */
+	uint64_t size;			/* end of the highest byte written */
+};
+
+/** Create an output file: mode 0600, never through a symlink, never over a file without @force. */
+enum kd_status col_open_output(const char *path, bool force, int *ret_fd, struct kd_err *err);
+enum kd_status col_sink_open_file(struct col_sink *s, const char *path, bool force,
+				  struct kd_err *err);
+enum kd_status col_sink_open_flat(struct col_sink *s, int fd, const char *name,
+				  const char *work_dir, struct kd_err *err);
+enum kd_status col_sink_pwrite(struct col_sink *s, const void *buf, size_t len, uint64_t off,
+			       struct kd_err *err);
+/** Write bytes that col_sink_read_back() will need again. */
+enum kd_status col_sink_pwrite_keep(struct col_sink *s, const void *buf, size_t len, uint64_t off,
+				    struct kd_err *err);
+enum kd_status col_sink_read_back(struct col_sink *s, void *buf, size_t len, uint64_t off,
+				  struct kd_err *err);
+enum kd_status col_sink_extend(struct col_sink *s, uint64_t size, struct kd_err *err);
+enum kd_status col_sink_sync(struct col_sink *s, struct kd_err *err);
+/** Flattened: the end record. */
+enum kd_status col_sink_finish(struct col_sink *s, struct kd_err *err);
+uint64_t col_sink_close(struct col_sink *s);
+
 /* ---- kdump-out.c: a kdump-compressed file being written ---- */
 struct col_kdump_out {
-	int fd;
-	const char *path;
+	struct col_sink *sink;
 	struct fmt_kdump_info info;
 	struct fmt_kdump_layout lay;
 	uint64_t nr_dumpable;
@@ -64,7 +92,7 @@ struct col_kdump_out {
 	uint64_t written_descs;		/* descriptors safely on disk */
 };
 
-enum kd_status col_kdump_create(struct col_kdump_out *out, const char *path, bool force,
+enum kd_status col_kdump_create(struct col_kdump_out *out, struct col_sink *sink,
 				const struct fmt_kdump_info *info, struct kd_err *err);
 enum kd_status col_kdump_write_bitmaps(struct col_kdump_out *out, uint64_t start_pfn,
 				       const uint64_t *present, const uint64_t *dumpable,
@@ -81,8 +109,8 @@ enum kd_status col_kdump_add_page(struct col_kdump_out *out, const void *data, u
 enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err);
 /** Flush and clear the incomplete flag (only if every descriptor was written). */
 enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct kd_err *err);
-/** Close the file; returns its size. */
-uint64_t col_kdump_close(struct col_kdump_out *out);
+/** Free the buffers (the sink stays open). */
+void col_kdump_release(struct col_kdump_out *out);
 
 /* ---- pages.c: zero check + compression of kept pages on N threads, written in pfn order ---- */
 struct col_pages_params {

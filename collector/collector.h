@@ -25,7 +25,9 @@ enum col_format {
 /** Everything main() learns from the command line. */
 struct col_options {
 	const char *input;
-	const char *output;
+	const char *output;		/* -R: the file to rebuild */
+	const char *work_dir;		/* --work-dir: temporary files (-F) */
+	bool rearrange;			/* -R: flattened stream on stdin -> file */
 	int dump_level;
 	enum fmt_codec_id codec;
 	enum col_format format;
@@ -66,6 +68,10 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *ret,
 
 /** Run vmcore-save with @opt. Statistics are filled even on failure. */
 enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, struct kd_err *err);
+
+/** -R: rebuild a file from a flattened stream read from @in_fd. */
+enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct col_stats *stats,
+			     struct kd_err *err);
 
 /** Print the statistics summary in makedumpfile's classes. */
 void col_print_stats(FILE *f, const struct col_options *opt, const struct col_stats *stats);

@@ -1,85 +1,49 @@
 /* Writing a kdump-compressed file so that an interrupted run stays readable. */
 #include "collector/collector-priv.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define OUT_DATA_BUF (4u << 20)
 #define OUT_DESC_BUF 8192u	/* descriptors per flush */
-
-static enum kd_status out_pwrite(struct col_kdump_out *out, const void *buf, size_t len,
-				 uint64_t off, struct kd_err *err)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(out->fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return kd_err_sys(err, errno, "cannot write '%s' at offset %#llx", out->path,
-					  (unsigned long long)off);
-		}
-		if (n == 0)
-			return kd_err_sys(err, ENOSPC, "cannot write '%s' at offset %#llx", out->path,
-					  (unsigned long long)off);
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return KD_OK;
-}
 
 static enum kd_status write_header(struct col_kdump_out *out, uint32_t status, struct kd_err *err)
 {
 	uint8_t h[FMT_KDUMP_HEADER_SIZE];
 
 	fmt_kdump_encode_header(&out->info, &out->lay, status, h);
-	return out_pwrite(out, h, sizeof(h), 0, err);
+	return col_sink_pwrite(out->sink, h, sizeof(h), 0, err);
 }
 
-enum kd_status col_kdump_create(struct col_kdump_out *out, const char *path, bool force,
+enum kd_status col_kdump_create(struct col_kdump_out *out, struct col_sink *sink,
 				const struct fmt_kdump_info *info, struct kd_err *err)
 {
 	uint8_t sub[FMT_KDUMP_SUBHDR_SIZE];
-	int flags = O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
 	enum kd_status st;
 
 	memset(out, 0, sizeof(*out));
-	out->fd = -1;
-	out->path = path;
+	out->sink = sink;
 	out->info = *info;
 	fmt_kdump_layout(info, &out->lay);
-	flags |= force ? O_TRUNC : O_EXCL;
-	out->fd = open(path, flags, 0600);
-	if (out->fd < 0) {
-		if (errno == EEXIST)
-			return kd_err_set(err, KD_ERR_INVALID,
-					  "'%s' already exists (use -f to overwrite it)", path);
-		if (errno == ELOOP)
-			return kd_err_set(err, KD_ERR_INVALID,
-					  "'%s' is a symbolic link; refusing to write through it", path);
-		return kd_err_sys(err, errno, "cannot create '%s'", path);
-	}
 	out->dbuf_cap = OUT_DATA_BUF;
 	out->dbuf = malloc(out->dbuf_cap);
 	out->desc_cap = OUT_DESC_BUF * FMT_KDUMP_DESC_SIZE;
 	out->descs = malloc(out->desc_cap);
 	if (!out->dbuf || !out->descs)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for output buffers");
-	/* Header first, marked incomplete until the very end. */
-	st = write_header(out, FMT_KDUMP_STATUS_INCOMPLETE, err);
+	/*
+	 * A file's header says "incomplete" until the very end. A flattened stream
+	 * gets one header record only (readers sort records by offset); a stream
+	 * cut short has no end record, and `vmcore-save -R` then marks it.
+	 */
+	st = write_header(out, sink->flat ? 0 : FMT_KDUMP_STATUS_INCOMPLETE, err);
 	if (st != KD_OK)
 		return st;
 	fmt_kdump_encode_subhdr(info, &out->lay, sub);
-	st = out_pwrite(out, sub, sizeof(sub), out->lay.block_size, err);
+	st = col_sink_pwrite(sink, sub, sizeof(sub), out->lay.block_size, err);
 	if (st == KD_OK && info->notes_size)
-		st = out_pwrite(out, info->notes, info->notes_size,
-				(uint64_t)out->lay.block_size + FMT_KDUMP_SUBHDR_SIZE, err);
+		st = col_sink_pwrite(sink, info->notes, info->notes_size,
+				     (uint64_t)out->lay.block_size + FMT_KDUMP_SUBHDR_SIZE, err);
 	return st;
 }
 
@@ -107,10 +71,10 @@ enum kd_status col_kdump_write_bitmaps(struct col_kdump_out *out, uint64_t start
 	if (!tmp)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap");
 	words_to_bytes(present, tmp, nwords);
-	st = out_pwrite(out, tmp, len, out->lay.bitmap1_off + byte_off, err);
+	st = col_sink_pwrite(out->sink, tmp, len, out->lay.bitmap1_off + byte_off, err);
 	if (st == KD_OK) {
 		words_to_bytes(dumpable, tmp, nwords);
-		st = out_pwrite(out, tmp, len, out->lay.bitmap2_off + byte_off, err);
+		st = col_sink_pwrite_keep(out->sink, tmp, len, out->lay.bitmap2_off + byte_off, err);
 	}
 	free(tmp);
 	return st;
@@ -121,30 +85,19 @@ enum kd_status col_kdump_read_bitmap2(struct col_kdump_out *out, uint64_t start_
 {
 	uint64_t byte_off = start_pfn / 8;
 	size_t len = nwords * 8;
-	uint8_t *tmp = calloc(nwords, 8);
-	size_t done = 0;
+	uint8_t *tmp = calloc(nwords ? nwords : 1, 8);
+	enum kd_status st = KD_OK;
 
 	if (!tmp)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap");
 	if (byte_off + len > out->lay.bitmap_bytes)
 		len = byte_off < out->lay.bitmap_bytes ? (size_t)(out->lay.bitmap_bytes - byte_off) : 0;
-	while (done < len) {
-		ssize_t n = pread(out->fd, tmp + done, len - done,
-				  (off_t)(out->lay.bitmap2_off + byte_off + done));
-
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			free(tmp);
-			return kd_err_sys(err, n < 0 ? errno : EIO, "cannot read back the bitmap of '%s'",
-					  out->path);
-		}
-		done += (size_t)n;
-	}
-	for (size_t i = 0; i < nwords; i++)
+	if (len)
+		st = col_sink_read_back(out->sink, tmp, len, out->lay.bitmap2_off + byte_off, err);
+	for (size_t i = 0; i < nwords && st == KD_OK; i++)
 		bits[i] = get_le64(tmp + 8 * i);
 	free(tmp);
-	return KD_OK;
+	return st;
 }
 
 static enum kd_status flush_data(struct col_kdump_out *out, struct kd_err *err)
@@ -153,7 +106,7 @@ static enum kd_status flush_data(struct col_kdump_out *out, struct kd_err *err)
 
 	if (!out->dbuf_len)
 		return KD_OK;
-	st = out_pwrite(out, out->dbuf, out->dbuf_len, out->dbuf_off, err);
+	st = col_sink_pwrite(out->sink, out->dbuf, out->dbuf_len, out->dbuf_off, err);
 	if (st != KD_OK)
 		return st;
 	out->dbuf_off += out->dbuf_len;
@@ -161,15 +114,15 @@ static enum kd_status flush_data(struct col_kdump_out *out, struct kd_err *err)
 	return KD_OK;
 }
 
-/* Descriptors go to disk only after the data they point at. */
+/* Descriptors go out only after the data they point at. */
 static enum kd_status flush_all(struct col_kdump_out *out, struct kd_err *err)
 {
 	enum kd_status st = flush_data(out, err);
 
 	if (st != KD_OK || !out->desc_len)
 		return st;
-	st = out_pwrite(out, out->descs, out->desc_len,
-			out->lay.desc_off + out->desc_first * FMT_KDUMP_DESC_SIZE, err);
+	st = col_sink_pwrite(out->sink, out->descs, out->desc_len,
+			     out->lay.desc_off + out->desc_first * FMT_KDUMP_DESC_SIZE, err);
 	if (st != KD_OK)
 		return st;
 	out->desc_first += out->desc_len / FMT_KDUMP_DESC_SIZE;
@@ -181,21 +134,21 @@ static enum kd_status flush_all(struct col_kdump_out *out, struct kd_err *err)
 enum kd_status col_kdump_begin_pages(struct col_kdump_out *out, uint64_t nr_dumpable,
 				     bool zero_page, struct kd_err *err)
 {
+	enum kd_status st;
+
 	out->nr_dumpable = nr_dumpable;
 	out->data_start = out->lay.desc_off + nr_dumpable * FMT_KDUMP_DESC_SIZE;
 	out->data_pos = out->data_start;
 	out->dbuf_off = out->data_start;
-	/* A sparse descriptor table: unwritten descriptors read as offset 0 ("incomplete"). */
-	if (ftruncate(out->fd, (off_t)out->data_start) < 0)
-		return kd_err_sys(err, errno, "cannot extend '%s'", out->path);
-	if (zero_page) {
-		memset(out->dbuf, 0, out->lay.block_size);
-		out->dbuf_len = out->lay.block_size;
-		out->zero_off = out->data_pos;
-		out->data_pos += out->lay.block_size;
-		return flush_data(out, err);
-	}
-	return KD_OK;
+	/* A sparse descriptor table: unwritten descriptors read as offset 0 ("not written"). */
+	st = col_sink_extend(out->sink, out->data_start, err);
+	if (st != KD_OK || !zero_page)
+		return st;
+	memset(out->dbuf, 0, out->lay.block_size);
+	out->dbuf_len = out->lay.block_size;
+	out->zero_off = out->data_pos;
+	out->data_pos += out->lay.block_size;
+	return flush_data(out, err);
 }
 
 static enum kd_status add_desc(struct col_kdump_out *out, uint64_t off, uint32_t size,
@@ -241,35 +194,22 @@ enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct
 {
 	enum kd_status st = flush_all(out, err);
 
-	if (st != KD_OK)
+	if (st == KD_OK)
+		st = col_sink_sync(out->sink, err);
+	if (st != KD_OK || !complete || out->written_descs != out->nr_dumpable)
 		return st;
-	if (complete && out->written_descs == out->nr_dumpable) {
-		if (fsync(out->fd) < 0 && errno != EINVAL)
-			return kd_err_sys(err, errno, "cannot sync '%s'", out->path);
-		st = write_header(out, 0, err);
-		if (st != KD_OK)
-			return st;
-	}
-	if (fsync(out->fd) < 0 && errno != EINVAL)
-		return kd_err_sys(err, errno, "cannot sync '%s'", out->path);
-	return KD_OK;
+	if (out->sink->flat)
+		return col_sink_finish(out->sink, err);
+	st = write_header(out, 0, err);
+	if (st == KD_OK)
+		st = col_sink_sync(out->sink, err);
+	return st;
 }
 
-uint64_t col_kdump_close(struct col_kdump_out *out)
+void col_kdump_release(struct col_kdump_out *out)
 {
-	uint64_t size = out->data_pos;
-
-	if (out->fd >= 0) {
-		off_t end = lseek(out->fd, 0, SEEK_END);
-
-		if (end > 0)
-			size = (uint64_t)end;
-		close(out->fd);
-	}
 	free(out->dbuf);
 	free(out->descs);
-	out->fd = -1;
 	out->dbuf = NULL;
 	out->descs = NULL;
-	return size;
 }

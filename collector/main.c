@@ -44,9 +44,13 @@ int main(int argc, char **argv)
 	install_signals();
 	opt.stop = &stop_requested;
 	opt.warn = stderr;
-	st = col_save(&opt, &stats, &err);
-	if (stats.pages_present || stats.bytes_written)
-		col_print_stats(stderr, &opt, &stats);
+	if (opt.rearrange) {
+		st = col_rearrange(&opt, 0, &stats, &err);
+	} else {
+		st = col_save(&opt, &stats, &err);
+		if (stats.pages_present || stats.bytes_written)
+			col_print_stats(stderr, &opt, &stats);
+	}
 	if (st != KD_OK) {
 		fprintf(stderr, "vmcore-save: %s\n", err.msg);
 		return COL_EXIT_FAILED;

@@ -12,6 +12,7 @@ enum {
 	OPT_CYCLIC_BUFFER,
 	OPT_NUM_THREADS,
 	OPT_SHOW_STATS,
+	OPT_WORK_DIR,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
 };
@@ -29,7 +30,7 @@ static const struct option long_opts[] = {
 	{ "dump-dmesg", no_argument, NULL, OPT_NOT_YET },
 	{ "dry-run", no_argument, NULL, OPT_NOT_YET },
 	{ "check-params", no_argument, NULL, OPT_NOT_YET },
-	{ "work-dir", required_argument, NULL, OPT_NOT_YET },
+	{ "work-dir", required_argument, NULL, OPT_WORK_DIR },
 	{ "mem-usage", no_argument, NULL, OPT_NOT_YET },
 	/* makedumpfile options kdumpkit does not implement */
 	{ "xen-syms", required_argument, NULL, OPT_NOT_SUPPORTED },
@@ -44,6 +45,8 @@ static const struct option long_opts[] = {
 
 static const char usage_text[] =
 	"usage: vmcore-save [-c|-l|-z] [-d LEVEL] [-f] [options] VMCORE DUMPFILE\n"
+	"       vmcore-save -F [options] VMCORE > STREAM\n"
+	"       vmcore-save -R DUMPFILE < STREAM\n"
 	"Save a Linux crash dump (/proc/vmcore or an ELF vmcore file) as a\n"
 	"kdump-compressed file that crash, drgn and libkdumpfile open.\n"
 	"\n"
@@ -53,6 +56,9 @@ static const char usage_text[] =
 	"  -d LEVEL        dump level 0-31, a sum of: 1 zero pages, 2 non-private cache,\n"
 	"                  4 private cache, 8 user data, 16 free pages\n"
 	"  -f              overwrite an existing DUMPFILE\n"
+	"  -F              write a flattened stream to standard output (for pipes, ssh)\n"
+	"  -R DUMPFILE     rebuild DUMPFILE from a flattened stream on standard input\n"
+	"  --work-dir DIR  where -F keeps its work file (default /tmp)\n"
 	"  --message-level N  1 progress, 2 messages, 4 errors, 16 report (default 7)\n"
 	"  --show-stats    print the page statistics at the end\n"
 	"  --cyclic-buffer KIB  bitmap bytes per window (memory bound), default 64\n"
@@ -124,6 +130,16 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 			return kd_err_set(err, KD_ERR_INVALID, "thread count '%s' is not 0-256", arg);
 		o->num_threads = (unsigned)v;
 		return KD_OK;
+	case OPT_WORK_DIR:
+		o->work_dir = arg;
+		return KD_OK;
+	case 'F':
+		o->format = COL_FORMAT_FLAT;
+		return KD_OK;
+	case 'R':
+		o->rearrange = true;
+		o->output = arg;
+		return KD_OK;
 	case OPT_SHOW_STATS:
 		o->show_stats = true;
 		return KD_OK;
@@ -134,8 +150,6 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 				  "option '--%s' (Xen, eppic, erase config, sadump) is not supported by vmcore-save",
 				  name);
 	case 'E':
-	case 'F':
-	case 'R':
 	case 'D':
 	case 'x':
 	case 'i':
@@ -183,11 +197,22 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, b
 		if (st != KD_OK)
 			return st;
 	}
-	if (argc - optind != 2)
-		return kd_err_set(err, KD_ERR_INVALID,
-				  "expected VMCORE and DUMPFILE (see vmcore-save --help)");
-	o->input = argv[optind];
-	o->output = argv[optind + 1];
+	if (o->rearrange) {
+		if (argc - optind != 0)
+			return kd_err_set(err, KD_ERR_INVALID,
+					  "-R reads the flattened dump from standard input and takes no other file");
+	} else if (o->format == COL_FORMAT_FLAT) {
+		if (argc - optind != 1)
+			return kd_err_set(err, KD_ERR_INVALID,
+					  "-F writes to standard output: expected only VMCORE");
+		o->input = argv[optind];
+	} else {
+		if (argc - optind != 2)
+			return kd_err_set(err, KD_ERR_INVALID,
+					  "expected VMCORE and DUMPFILE (see vmcore-save --help)");
+		o->input = argv[optind];
+		o->output = argv[optind + 1];
+	}
 	o->show_progress = o->message_level & 1;
 	if (o->message_level & 16)
 		o->show_stats = true;

@@ -12,6 +12,7 @@ struct save_ctx {
 	struct col_stats *stats;
 	struct col_source src;
 	struct col_filter *filter;
+	struct col_sink sink;
 	struct col_kdump_out out;
 	bool out_open;
 	uint64_t window;	/* pfns per window, a multiple of 64 */
@@ -184,8 +185,9 @@ static enum kd_status save_setup(struct save_ctx *c, struct kd_err *err)
 
 static void save_teardown(struct save_ctx *c)
 {
+	col_kdump_release(&c->out);
 	if (c->out_open)
-		c->stats->bytes_written = col_kdump_close(&c->out);
+		c->stats->bytes_written = col_sink_close(&c->sink);
 	free(c->present);
 	free(c->keep);
 	col_filter_destroy(c->filter);
@@ -205,8 +207,13 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 	if (st != KD_OK)
 		goto out;
 	fill_info(&c, &info);
-	st = col_kdump_create(&c.out, opt->output, opt->force, &info, err);
-	c.out_open = c.out.fd >= 0;
+	if (opt->format == COL_FORMAT_FLAT)
+		st = col_sink_open_flat(&c.sink, 1, "standard output", opt->work_dir, err);
+	else
+		st = col_sink_open_file(&c.sink, opt->output, opt->force, err);
+	c.out_open = c.sink.fd >= 0;
+	if (st == KD_OK)
+		st = col_kdump_create(&c.out, &c.sink, &info, err);
 	if (st != KD_OK)
 		goto out;
 	st = build_bitmaps(&c, &stats->pages_dumpable, err);
@@ -220,7 +227,7 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 	} else {
 		/* keep what was written: flush it, the header stays marked incomplete */
 		col_kdump_finish(&c.out, false, NULL);
-		kd_err_prefix(err, "'%s' is incomplete (%llu of %llu pages written)", opt->output,
+		kd_err_prefix(err, "'%s' is incomplete (%llu of %llu pages written)", c.sink.path,
 			      (unsigned long long)c.out.written_descs,
 			      (unsigned long long)stats->pages_dumpable);
 	}

@@ -248,4 +248,20 @@ enum kd_status fmt_kdump_read_page(struct fmt_kdump *kd, uint64_t pfn, void *buf
 enum kd_status fmt_kdump_page_desc(struct fmt_kdump *kd, uint64_t pfn, uint64_t *ret_offset,
 				   uint32_t *ret_size, uint32_t *ret_flags, struct kd_err *err);
 
+/* ------------------------------------------------------------------ */
+/* Flattened stream (makedumpfile -F), see doc/formats/flat.md. */
+
+#define FMT_FLAT_HEADER_SIZE 4096u
+#define FMT_FLAT_RECORD_SIZE 16u
+#define FMT_FLAT_MAX_RECORD (1ull << 30)	/* larger records are refused as corrupt */
+
+void fmt_flat_encode_header(uint8_t buf[FMT_FLAT_HEADER_SIZE]);
+/** Signature "makedumpfile" (NUL-padded to 16), type 1, version 1. */
+enum kd_status fmt_flat_check_header(const uint8_t buf[FMT_FLAT_HEADER_SIZE], struct kd_err *err);
+void fmt_flat_encode_record(uint64_t offset, uint64_t size, uint8_t buf[FMT_FLAT_RECORD_SIZE]);
+void fmt_flat_encode_end(uint8_t buf[FMT_FLAT_RECORD_SIZE]);
+/** Decode a record header; *ret_end is set for the {-1,-1} end marker. */
+enum kd_status fmt_flat_decode_record(const uint8_t buf[FMT_FLAT_RECORD_SIZE], uint64_t *ret_offset,
+				      uint64_t *ret_size, bool *ret_end, struct kd_err *err);
+
 #endif
