@@ -151,3 +151,37 @@ clean:
 # Open fresh vmcore-save outputs of the real 6.1 fixture with the crash utility (every codec).
 check-crash: all tools
 	KD_CRASH_ALL=1 BUILD=$(BUILD) bash tests/integration/20-save-real.sh
+
+# ---------------------------------------------------------------------------------------
+# Fuzzing (tests/fuzz/): libFuzzer targets built with clang, ASan and UBSan into
+# build-fuzz/. The module sources are compiled again with clang (the warning set above is
+# gcc's, so the fuzz build uses its own). `make fuzz FUZZ_SECONDS=60` builds every target,
+# replays tests/fuzz/regressions/ and runs each target for FUZZ_SECONDS on seeds made from
+# the real files (tests/fuzz/mkseeds); any crash, leak, timeout or sanitizer report fails.
+#   make fuzz-build              just the binaries
+#   make fuzz FUZZ_TARGETS="fuzz-flat fuzz-iomem" FUZZ_SECONDS=600
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
+
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_TARGETS)
+
+fuzz-build:
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) WARN="$(FUZZ_WARN)" \
+		SANITIZE=address,undefined OPT="-O1 -g" CFLAGS="-fsanitize=fuzzer-no-link" \
+		FUZZ_TARGETS="$(FUZZ_TARGETS)" fuzz-bins
+
+# Inside the recursive make (BUILD=build-fuzz): the loader's objects without the purgatory
+# blob (no fuzz target needs kexec), as an archive so only what a target uses is linked.
+FUZZ_LOADER_LIB := $(BUILD)/lib/libloader-fuzz.a
+$(FUZZ_LOADER_LIB): $(call obj,$(LOADER_SRC))
+fuzz-bins: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/fuzz-%: $(call obj,tests/fuzz/fuzz-%.c) $(COLLECTOR_LIB) $(FUZZ_LOADER_LIB) \
+		$(FILTERS_LIB) $(FORMATS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)

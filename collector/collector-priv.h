@@ -6,10 +6,17 @@
 
 #include "collector/collector.h"
 
-/* ---- source.c: the vmcore being saved ---- */
+/* ---- source.c: the vmcore being saved (an ELF vmcore, or a kdump file to re-filter) ---- */
 struct col_source {
 	struct fmt_input *in;
-	struct fmt_vmcore *vc;
+	struct fmt_vmcore *vc;		/* ELF input */
+	struct fmt_kdump *kd;		/* kdump-compressed input (offline re-filtering) */
+	const uint8_t *notes;		/* the ELF notes to copy into the output */
+	uint64_t notes_size;
+	uint64_t vmcoreinfo_off;	/* inside notes; size 0 if none */
+	uint64_t vmcoreinfo_size;
+	int32_t nr_cpus;
+	uint16_t machine;		/* ELF e_machine */
 	struct fmt_vmcoreinfo *vi;	/* NULL when the vmcore has no VMCOREINFO */
 	struct fmt_physmap pm;
 	uint64_t page_size;
@@ -17,6 +24,8 @@ struct col_source {
 	size_t hint;			/* last physmap range used */
 	uint8_t *bounce;		/* one page, for pages that straddle range ends */
 	uint8_t *zero;			/* one zero page */
+	uint8_t *pcache;		/* kdump input: the last page read for read_phys */
+	uint64_t pcache_pfn;		/* UINT64_MAX: empty */
 	char warning[KD_ERR_MSG_MAX];	/* set when something was ignored */
 	bool borrowed;			/* a clone: vc, vi and pm belong to the parent */
 };
@@ -33,6 +42,9 @@ enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8
 /** Set bits for pfns [start, start+64*nwords) that lie in the source's memory ranges. */
 void col_source_present(const struct col_source *src, uint64_t start, uint64_t *bits,
 			size_t nwords);
+/** Set bits for the pfns whose content the source has (a kdump input's 2nd bitmap). */
+void col_source_dumpable(const struct col_source *src, uint64_t start, uint64_t *bits,
+			 size_t nwords);
 /** Read physical memory (for the filters and the utsname). */
 enum kd_status col_source_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
 				    struct kd_err *err);
@@ -138,6 +150,8 @@ struct col_filter;
 enum kd_status col_filter_create(struct col_source *src, int dump_level, FILE *warn,
 				 struct col_filter **ret, struct kd_err *err);
 void col_filter_destroy(struct col_filter *f);
+/** Print the filter's warnings (keys the kernel lacks, unreadable struct pages). */
+void col_filter_report(const struct col_filter *f);
 enum kd_status col_filter_window(struct col_filter *f, uint64_t start, uint64_t npfn,
 				 uint64_t *bits, struct col_stats *stats, struct kd_err *err);
 

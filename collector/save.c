@@ -16,6 +16,7 @@ struct save_ctx {
 	struct col_kdump_out out;
 	bool out_open;
 	uint64_t window;	/* pfns per window, a multiple of 64 */
+	int level;		/* effective dump level (a re-filtered dump keeps its old bits) */
 	uint64_t *present;
 	uint64_t *keep;
 };
@@ -27,26 +28,34 @@ static bool stopped(const struct save_ctx *c)
 
 static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
 {
-	const struct fmt_vmcore *vc = c->src.vc;
+	const struct col_source *src = &c->src;
 	int64_t v;
 
 	memset(info, 0, sizeof(*info));
-	info->block_size = (uint32_t)c->src.page_size;
-	info->max_mapnr = c->src.max_pfn;
-	info->nr_cpus = (int32_t)vc->nr_prstatus;
-	col_fill_utsname(&c->src, info->utsname);
+	info->block_size = (uint32_t)src->page_size;
+	info->max_mapnr = src->max_pfn;
+	info->nr_cpus = src->nr_cpus;
 	info->dump_level = c->opt->dump_level;
 	info->codec = c->opt->codec;
-	info->notes = vc->notes;
-	info->notes_size = vc->notes_size;
-	if (c->src.vi) {
-		info->crashtime = fmt_vmci_crashtime(c->src.vi);
-		if (fmt_vmci_number(c->src.vi, "phys_base", &v))
-			info->phys_base = (uint64_t)v;
+	info->notes = src->notes;
+	info->notes_size = src->notes_size;
+	info->vmcoreinfo_off = src->vmcoreinfo_off;
+	info->vmcoreinfo_size = src->vmcoreinfo_size;
+	if (src->kd) {
+		/* re-filtering: the dead kernel's identity comes from the input dump */
+		const struct fmt_kdump_info *in = fmt_kdump_get_info(src->kd);
+
+		memcpy(info->utsname, in->utsname, sizeof(info->utsname));
+		info->crashtime = in->crashtime;
+		info->phys_base = in->phys_base;
+		info->dump_level |= in->dump_level;
+		return;
 	}
-	if (vc->vmcoreinfo) {
-		info->vmcoreinfo_off = (uint64_t)(vc->vmcoreinfo->desc - vc->notes);
-		info->vmcoreinfo_size = vc->vmcoreinfo->desc_size;
+	col_fill_utsname(&c->src, info->utsname);
+	if (src->vi) {
+		info->crashtime = fmt_vmci_crashtime(src->vi);
+		if (fmt_vmci_number(src->vi, "phys_base", &v))
+			info->phys_base = (uint64_t)v;
 	}
 }
 
@@ -71,7 +80,7 @@ static enum kd_status build_bitmaps(struct save_ctx *c, uint64_t *ret_dumpable, 
 		if (stopped(c))
 			return kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
 		col_source_present(&c->src, start, c->present, nw);
-		memcpy(c->keep, c->present, nw * sizeof(uint64_t));
+		col_source_dumpable(&c->src, start, c->keep, nw);
 		for (size_t i = 0; i < nw; i++)
 			c->stats->pages_present += (uint64_t)__builtin_popcountll(c->present[i]);
 		if (c->filter) {
@@ -109,7 +118,7 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 		.out = &c->out,
 		.stats = c->stats,
 		.codec = c->opt->codec,
-		.zero_pages = c->opt->dump_level & 1,
+		.zero_pages = c->level & 1,
 		.threads = choose_threads(c->opt),
 	};
 	uint64_t pfns[256];
@@ -207,6 +216,7 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 	if (st != KD_OK)
 		goto out;
 	fill_info(&c, &info);
+	c.level = info.dump_level;
 	if (opt->format == COL_FORMAT_FLAT)
 		st = col_sink_open_flat(&c.sink, 1, "standard output", opt->work_dir, err);
 	else
@@ -217,8 +227,10 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 	if (st != KD_OK)
 		goto out;
 	st = build_bitmaps(&c, &stats->pages_dumpable, err);
+	if (c.filter)
+		col_filter_report(c.filter);
 	if (st == KD_OK)
-		st = col_kdump_begin_pages(&c.out, stats->pages_dumpable, opt->dump_level & 1, err);
+		st = col_kdump_begin_pages(&c.out, stats->pages_dumpable, c.level & 1, err);
 	if (st == KD_OK)
 		st = write_pages(&c, err);
 	if (st == KD_OK) {

@@ -8,24 +8,26 @@
 
 static enum kd_status source_vmcoreinfo(struct col_source *src, bool need, struct kd_err *err)
 {
-	const struct fmt_note *n = src->vc->vmcoreinfo;
 	const char *name = fmt_input_name(src->in);
+	const char *text = (const char *)src->notes + src->vmcoreinfo_off;
 	enum kd_status st;
 
-	if (!n) {
+	if (!src->vmcoreinfo_size) {
 		if (need)
 			return kd_err_set(err, KD_ERR_NODATA,
 					  "'%s' has no VMCOREINFO note, which this dump level needs", name);
-		src->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+		if (!src->page_size)
+			src->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 		return KD_OK;
 	}
-	st = fmt_vmcoreinfo_parse((const char *)n->desc, n->desc_size, &src->vi, err);
+	st = fmt_vmcoreinfo_parse(text, src->vmcoreinfo_size, &src->vi, err);
 	if (st != KD_OK && !need) {
 		/* Levels 0 and 1 need no kernel knowledge: save the dump anyway. */
 		kd_err_prefix(err, "'%s'", name);
 		memcpy(src->warning, err->msg, sizeof(src->warning));
 		kd_err_clear(err);
-		src->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+		if (!src->page_size)
+			src->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 		return KD_OK;
 	}
 	if (st != KD_OK)
@@ -40,8 +42,55 @@ static enum kd_status source_buffers(struct col_source *src, struct kd_err *err)
 {
 	src->bounce = malloc(src->page_size);
 	src->zero = calloc(1, src->page_size);
-	if (!src->bounce || !src->zero)
+	src->pcache = malloc(src->page_size);
+	src->pcache_pfn = UINT64_MAX;
+	if (!src->bounce || !src->zero || !src->pcache)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	return KD_OK;
+}
+
+static enum kd_status source_open_elf(struct col_source *src, struct kd_err *err)
+{
+	enum kd_status st = fmt_vmcore_open(src->in, &src->vc, err);
+	const struct fmt_vmcore *vc = src->vc;
+
+	if (st != KD_OK)
+		return st;
+	src->notes = vc->notes;
+	src->notes_size = vc->notes_size;
+	if (vc->vmcoreinfo) {
+		src->vmcoreinfo_off = (uint64_t)(vc->vmcoreinfo->desc - vc->notes);
+		src->vmcoreinfo_size = vc->vmcoreinfo->desc_size;
+	}
+	src->nr_cpus = (int32_t)vc->nr_prstatus;
+	src->machine = vc->machine;
+	return KD_OK;
+}
+
+static uint16_t machine_from_uts(const char *m)
+{
+	if (!strcmp(m, "x86_64"))
+		return 62;	/* EM_X86_64 */
+	if (!strcmp(m, "aarch64"))
+		return 183;	/* EM_AARCH64 */
+	return 0;
+}
+
+static enum kd_status source_open_kdump(struct col_source *src, struct kd_err *err)
+{
+	const struct fmt_kdump_info *ki;
+	enum kd_status st = fmt_kdump_open(src->in, &src->kd, err);
+
+	if (st != KD_OK)
+		return st;
+	ki = fmt_kdump_get_info(src->kd);
+	src->notes = ki->notes;
+	src->notes_size = ki->notes_size;
+	src->vmcoreinfo_off = ki->vmcoreinfo_off;
+	src->vmcoreinfo_size = ki->vmcoreinfo_size;
+	src->nr_cpus = ki->nr_cpus;
+	src->machine = machine_from_uts(ki->utsname[4]);
+	src->page_size = ki->block_size;
 	return KD_OK;
 }
 
@@ -54,16 +103,25 @@ enum kd_status col_source_open(struct col_source *src, const char *path, bool ne
 	st = fmt_input_open(path, &src->in, err);
 	if (st != KD_OK)
 		return st;
-	st = fmt_vmcore_open(src->in, &src->vc, err);
+	if (fmt_kdump_probe(src->in))
+		st = source_open_kdump(src, err);
+	else
+		st = source_open_elf(src, err);
 	if (st == KD_OK)
 		st = source_vmcoreinfo(src, need_vmcoreinfo, err);
-	if (st == KD_OK)
+	if (st == KD_OK && src->kd && src->page_size != fmt_kdump_get_info(src->kd)->block_size)
+		st = kd_err_set(err, KD_ERR_CORRUPT, "'%s': VMCOREINFO PAGESIZE differs from the block size",
+				path);
+	if (st == KD_OK && !src->kd)
 		st = fmt_physmap_from_vmcore(src->vc, &src->pm, err);
 	if (st != KD_OK) {
 		col_source_close(src);
 		return st;
 	}
-	src->max_pfn = (src->pm.max_paddr + src->page_size - 1) / src->page_size;
+	if (src->kd)
+		src->max_pfn = fmt_kdump_get_info(src->kd)->max_mapnr;
+	else
+		src->max_pfn = (src->pm.max_paddr + src->page_size - 1) / src->page_size;
 	st = source_buffers(src, err);
 	if (st != KD_OK)
 		col_source_close(src);
@@ -76,13 +134,17 @@ enum kd_status col_source_clone(const struct col_source *parent, struct col_sour
 	enum kd_status st;
 
 	memset(child, 0, sizeof(*child));
+	*child = *parent;
 	child->borrowed = true;
-	child->vc = parent->vc;
-	child->vi = parent->vi;
-	child->pm = parent->pm;
-	child->page_size = parent->page_size;
-	child->max_pfn = parent->max_pfn;
+	child->in = NULL;
+	child->kd = NULL;
+	child->bounce = NULL;
+	child->zero = NULL;
+	child->pcache = NULL;
+	child->hint = 0;
 	st = fmt_input_from_fd(fmt_input_fd(parent->in), fmt_input_name(parent->in), &child->in, err);
+	if (st == KD_OK && parent->kd)
+		st = fmt_kdump_open(child->in, &child->kd, err);	/* its own codec state */
 	if (st == KD_OK)
 		st = source_buffers(child, err);
 	if (st != KD_OK)
@@ -97,9 +159,11 @@ void col_source_close(struct col_source *src)
 		fmt_vmcoreinfo_destroy(src->vi);
 		fmt_vmcore_destroy(src->vc);
 	}
+	fmt_kdump_destroy(src->kd);
 	fmt_input_destroy(src->in);
 	free(src->bounce);
 	free(src->zero);
+	free(src->pcache);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -169,7 +233,17 @@ enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8
 			       struct kd_err *err)
 {
 	uint64_t paddr = pfn * src->page_size;
-	ssize_t i = source_find(src, paddr);
+	ssize_t i;
+
+	if (src->kd) {
+		enum kd_status st = fmt_kdump_read_page(src->kd, pfn, src->bounce, err);
+
+		if (st != KD_OK)
+			return st;
+		*ret = src->bounce;
+		return KD_OK;
+	}
+	i = source_find(src, paddr);
 
 	if (i >= 0) {
 		const struct fmt_phys_range *r = &src->pm.ranges[i];
@@ -196,21 +270,64 @@ enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8
 	return KD_OK;
 }
 
+/* Physical reads from a kdump input, page by page; excluded pages are absent. */
+static enum kd_status kdump_read_phys(struct col_source *src, uint64_t paddr, uint8_t *buf,
+				      size_t len, struct kd_err *err)
+{
+	while (len) {
+		uint64_t pfn = paddr / src->page_size, in = paddr % src->page_size;
+		size_t chunk = src->page_size - in < len ? (size_t)(src->page_size - in) : len;
+		enum kd_status st;
+
+		if (!fmt_kdump_pfn_dumpable(src->kd, pfn))
+			return kd_err_set(err, KD_ERR_NODATA, "physical address %#llx is not in the dump",
+					  (unsigned long long)paddr);
+		if (pfn != src->pcache_pfn) {
+			src->pcache_pfn = UINT64_MAX;
+			st = fmt_kdump_read_page(src->kd, pfn, src->pcache, err);
+			if (st != KD_OK)
+				return st;
+			src->pcache_pfn = pfn;
+		}
+		memcpy(buf, src->pcache + in, chunk);
+		buf += chunk;
+		paddr += chunk;
+		len -= chunk;
+	}
+	return KD_OK;
+}
+
 enum kd_status col_source_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
 				    struct kd_err *err)
 {
 	struct col_source *src = ctx;
 
+	if (src->kd)
+		return kdump_read_phys(src, paddr, buf, len, err);
 	if (source_find(src, paddr) < 0)
 		return kd_err_set(err, KD_ERR_NODATA, "physical address %#llx is not in the vmcore",
 				  (unsigned long long)paddr);
 	return source_copy(src, paddr, buf, len, err);
 }
 
+void col_source_dumpable(const struct col_source *src, uint64_t start, uint64_t *bits,
+			 size_t nwords)
+{
+	if (src->kd)
+		fmt_kdump_bitmap_words(src->kd, true, start, bits, nwords);
+	else
+		col_source_present(src, start, bits, nwords);
+}
+
 void col_source_present(const struct col_source *src, uint64_t start, uint64_t *bits,
 			size_t nwords)
 {
 	uint64_t end = start + 64 * (uint64_t)nwords;
+
+	if (src->kd) {
+		fmt_kdump_bitmap_words(src->kd, false, start, bits, nwords);
+		return;
+	}
 
 	memset(bits, 0, nwords * sizeof(*bits));
 	for (size_t i = 0; i < src->pm.nr; i++) {
@@ -240,7 +357,7 @@ uint64_t col_source_page_offset(const struct col_source *src)
 {
 	uint64_t off = 0;
 
-	for (size_t i = 0; i < src->vc->nr_loads; i++) {
+	for (size_t i = 0; src->vc && i < src->vc->nr_loads; i++) {
 		const struct fmt_load *l = &src->vc->loads[i];
 
 		/* x86_64 direct map: below the kernel-text mapping, above the user half */

@@ -34,13 +34,13 @@ static bool kernel_sym_paddr(const struct col_source *src, uint64_t vaddr, uint6
 {
 	int64_t v;
 
-	if (src->vc->machine == EM_X86_64 && vaddr >= X86_64_START_KERNEL_MAP) {
+	if (src->machine == EM_X86_64 && vaddr >= X86_64_START_KERNEL_MAP) {
 		if (!fmt_vmci_number(src->vi, "phys_base", &v))
 			v = 0;
 		*ret = vaddr - X86_64_START_KERNEL_MAP + (uint64_t)v;
 		return true;
 	}
-	if (src->vc->machine == EM_AARCH64 && fmt_vmci_number(src->vi, "kimage_voffset", &v)) {
+	if (src->machine == EM_AARCH64 && fmt_vmci_number(src->vi, "kimage_voffset", &v)) {
 		*ret = vaddr - (uint64_t)v;
 		return true;
 	}
@@ -77,5 +77,5 @@ void col_fill_utsname(struct col_source *src, char uts[6][FMT_KDUMP_UTS_LEN])
 		return;
 	snprintf(uts[0], FMT_KDUMP_UTS_LEN, "Linux");
 	snprintf(uts[2], FMT_KDUMP_UTS_LEN, "%s", rel ? rel : "");
-	snprintf(uts[4], FMT_KDUMP_UTS_LEN, "%s", machine_name(src->vc->machine));
+	snprintf(uts[4], FMT_KDUMP_UTS_LEN, "%s", machine_name(src->machine));
 }

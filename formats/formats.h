@@ -241,6 +241,13 @@ uint32_t fmt_kdump_header_version(const struct fmt_kdump *kd);
 /** Bit for @pfn in the 1st (present) / 2nd (dumpable) bitmap. */
 bool fmt_kdump_pfn_present(const struct fmt_kdump *kd, uint64_t pfn);
 bool fmt_kdump_pfn_dumpable(const struct fmt_kdump *kd, uint64_t pfn);
+/**
+ * Copy bits of the 1st (@second false: present) or 2nd (@second true: dumpable)
+ * bitmap for pfns [start, start+64*nwords) into 64-bit words (bit i of word w =
+ * pfn start+64w+i); pfns past max_mapnr read as 0. @start must be a multiple of 8.
+ */
+void fmt_kdump_bitmap_words(const struct fmt_kdump *kd, bool second, uint64_t start,
+			    uint64_t *bits, size_t nwords);
 /** Read a dumpable page into @buf (block_size bytes). */
 enum kd_status fmt_kdump_read_page(struct fmt_kdump *kd, uint64_t pfn, void *buf,
 				   struct kd_err *err);

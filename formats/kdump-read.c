@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define KDUMP_RANK_SHIFT 9	/* one cumulative count per 512 pfns */
+#define KDUMP_DCACHE 1024	/* descriptors read at once */
 
 struct fmt_kdump {
 	struct fmt_input *in;
@@ -18,6 +19,9 @@ struct fmt_kdump {
 	uint64_t *rank;		/* dumpable pages before each 512-pfn chunk */
 	uint64_t nr_dumpable;
 	uint8_t *cbuf;
+	uint8_t *dcache;	/* a run of page descriptors, read with one pread */
+	uint64_t dcache_first;	/* index of the first cached descriptor */
+	uint64_t dcache_n;	/* 0: empty */
 	struct fmt_codec *codecs[4];	/* zlib, lzo, zstd, none: created on demand */
 };
 
@@ -181,7 +185,8 @@ enum kd_status fmt_kdump_open(struct fmt_input *in, struct fmt_kdump **ret, stru
 		st = read_bitmaps(kd, err);
 	if (st == KD_OK) {
 		kd->cbuf = malloc(kd->info.block_size);
-		if (!kd->cbuf)
+		kd->dcache = malloc(KDUMP_DCACHE * FMT_KDUMP_DESC_SIZE);
+		if (!kd->cbuf || !kd->dcache)
 			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 	}
 	if (st != KD_OK) {
@@ -203,6 +208,7 @@ void fmt_kdump_destroy(struct fmt_kdump *kd)
 	free(kd->bitmap2);
 	free(kd->rank);
 	free(kd->cbuf);
+	free(kd->dcache);
 	free(kd);
 }
 
@@ -236,6 +242,30 @@ bool fmt_kdump_pfn_dumpable(const struct fmt_kdump *kd, uint64_t pfn)
 	return pfn < kd->info.max_mapnr && bit_at(kd->bitmap2, pfn);
 }
 
+void fmt_kdump_bitmap_words(const struct fmt_kdump *kd, bool second, uint64_t start,
+			    uint64_t *bits, size_t nwords)
+{
+	const uint8_t *bm = second ? kd->bitmap2 : kd->bitmap1;
+	uint64_t nbytes = (kd->info.max_mapnr + 7) / 8;
+
+	for (size_t w = 0; w < nwords; w++) {
+		uint64_t byte = start / 8 + 8 * (uint64_t)w;
+		uint8_t b[8] = { 0 };
+
+		for (int i = 0; i < 8; i++) {
+			if (byte + (uint64_t)i < nbytes)
+				b[i] = bm[byte + (uint64_t)i];
+		}
+		bits[w] = get_le64(b);
+		/* the last byte may hold bits past max_mapnr */
+		uint64_t first = start + 64 * (uint64_t)w;
+
+		if (first + 64 > kd->info.max_mapnr)
+			bits[w] &= first >= kd->info.max_mapnr ? 0 :
+				   (1ull << (kd->info.max_mapnr - first)) - 1;
+	}
+}
+
 enum kd_status fmt_kdump_page_desc(struct fmt_kdump *kd, uint64_t pfn, uint64_t *ret_offset,
 				   uint32_t *ret_size, uint32_t *ret_flags, struct kd_err *err)
 {
@@ -256,10 +286,20 @@ enum kd_status fmt_kdump_page_desc(struct fmt_kdump *kd, uint64_t pfn, uint64_t 
 		}
 		idx += bit_at(kd->bitmap2, p);
 	}
-	st = fmt_input_get(kd->in, kd->lay.desc_off + idx * FMT_KDUMP_DESC_SIZE, FMT_KDUMP_DESC_SIZE,
-			   (const void **)&d, err);
-	if (st != KD_OK)
-		return st;
+	if (idx < kd->dcache_first || idx >= kd->dcache_first + kd->dcache_n) {
+		uint64_t n = kd->nr_dumpable - idx;
+
+		if (n > KDUMP_DCACHE)
+			n = KDUMP_DCACHE;
+		kd->dcache_n = 0;
+		st = fmt_input_read(kd->in, kd->lay.desc_off + idx * FMT_KDUMP_DESC_SIZE, kd->dcache,
+				    n * FMT_KDUMP_DESC_SIZE, err);
+		if (st != KD_OK)
+			return st;
+		kd->dcache_first = idx;
+		kd->dcache_n = n;
+	}
+	d = kd->dcache + (idx - kd->dcache_first) * FMT_KDUMP_DESC_SIZE;
 	*ret_offset = get_le64(d);
 	*ret_size = get_le32(d + 8);
 	*ret_flags = get_le32(d + 12);

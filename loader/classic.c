@@ -1,0 +1,81 @@
+/* kdump-load -c: glue from a load plan to the kexec_load segment builder. */
+#include "loader/loader-priv.h"
+
+#include "loader/kexec-load.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	MAX_IMAGE_BYTES = 1 << 30,
+	UART_TTYS0 = 0x3f8,
+};
+
+static enum kd_status read_blob(const char *what, const char *path, char **ret, size_t *len_ret,
+				struct kd_err *err)
+{
+	enum kd_status st = ldr_read_text_file(path, MAX_IMAGE_BYTES, ret, len_ret, err);
+
+	return st ? kd_err_prefix(err, "%s", what) : KD_OK;
+}
+
+static enum kd_status parse_iomem(const struct ldr_options *opts, struct ldr_iomem **ret,
+				  struct kd_err *err)
+{
+	enum kd_status st;
+	char *path = NULL;
+
+	if (!opts->iomem_path) {
+		path = ldr_sysroot_path(opts->sysroot, "proc/iomem");
+		if (!path)
+			return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
+	st = ldr_iomem_parse_file(opts->iomem_path ? opts->iomem_path : path, ret, err);
+	free(path);
+	return st;
+}
+
+enum kd_status ldr_kexec_load_plan(const struct ldr_plan *plan, const struct ldr_options *opts,
+				   bool dry_run, FILE *segments_out, struct kd_err *err)
+{
+	struct ldr_kexec_plan kp;
+	char *kernel = NULL, *initrd = NULL;
+	size_t ksize = 0, isize = 0;
+	struct ldr_iomem *io = NULL;
+	uint16_t serial;
+	enum kd_status st;
+
+	st = read_blob("kernel", plan->kernel, &kernel, &ksize, err);
+	if (st)
+		return st;
+	if (plan->initrd) {
+		st = read_blob("initrd", plan->initrd, &initrd, &isize, err);
+		if (st)
+			goto out_free;
+	}
+	st = parse_iomem(opts, &io, err);
+	if (st)
+		goto out_free;
+	serial = strstr(plan->cmdline, "console=ttyS0") ? UART_TTYS0 : 0;
+	st = ldr_kexec_plan_from_system(io, opts->sysroot, kernel, ksize, initrd, isize,
+					plan->cmdline, serial, &kp, err);
+	if (st) {
+		kd_err_prefix(err, "kexec_load plan");
+		goto out_free;
+	}
+	if (segments_out)
+		ldr_kexec_plan_print(&kp, segments_out);
+	if (!dry_run)
+		st = ldr_kexec_load_crash(&kp, err);
+	ldr_kexec_plan_deinit(&kp);
+out_free:
+	ldr_iomem_destroy(io);
+	free(initrd);
+	free(kernel);
+	return st;
+}
+
+enum kd_status ldr_kexec_load_unload(struct kd_err *err)
+{
+	return ldr_kexec_unload_crash(err);
+}

@@ -1,0 +1,20 @@
+/* purgatory internals: its own string functions, console and halt. */
+#ifndef KD_PURGATORY_PRIV_H
+#define KD_PURGATORY_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* string.c: the compiler may emit calls to these even with -fno-builtin. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+/* serial.c: write @s to the 8250 UART at I/O port @base (0: do nothing). */
+void pg_puts(uint16_t base, const char *s);
+
+/* arch: stop this CPU forever. */
+void pg_halt(void) __attribute__((noreturn));
+
+#endif

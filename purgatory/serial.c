@@ -1,0 +1,26 @@
+/* purgatory console: polled output on an 8250/16550 UART already set up by the first kernel. */
+#include "purgatory/purgatory.h"
+#include "purgatory/arch/x86_64/io.h"
+
+enum {
+	UART_TX = 0,		/* transmit holding register */
+	UART_LSR = 5,		/* line status register */
+	UART_LSR_THRE = 0x20,	/* transmit holding register empty */
+	UART_SPIN_MAX = 100000,	/* give up waiting on a dead UART */
+};
+
+static void serial_putc(uint16_t base, char c)
+{
+	for (unsigned i = 0; i < UART_SPIN_MAX; i++)
+		if (pg_inb((uint16_t)(base + UART_LSR)) & UART_LSR_THRE)
+			break;
+	pg_outb((uint16_t)(base + UART_TX), (uint8_t)c);
+}
+
+void pg_puts(uint16_t base, const char *s)
+{
+	if (!base)
+		return;
+	while (*s)
+		serial_putc(base, *s++);
+}
