@@ -155,6 +155,33 @@ void col_filter_report(const struct col_filter *f);
 enum kd_status col_filter_window(struct col_filter *f, uint64_t start, uint64_t npfn,
 				 uint64_t *bits, struct col_stats *stats, struct kd_err *err);
 
+/* ---- run.c: what every vmcore-save run shares: the source, the filter, pass-1 windows ---- */
+struct col_run {
+	const struct col_options *opt;
+	struct col_stats *stats;
+	struct col_source src;
+	struct col_filter *filter;
+	uint64_t window;	/* pfns per window, a multiple of 64 */
+	int level;		/* effective dump level (a re-filtered dump keeps its old bits) */
+	uint64_t *present;	/* window bits: pfn in the source's memory */
+	uint64_t *keep;		/* window bits: pfn kept after the filters */
+};
+
+/** Open the source and the filters; clears @stats. */
+enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
+			     struct col_stats *stats, struct kd_err *err);
+void col_run_teardown(struct col_run *r);
+bool col_run_stopped(const struct col_run *r);
+/** 64-bit words of the window starting at @start. */
+size_t col_run_words(const struct col_run *r, uint64_t start);
+/** Fill r->present and r->keep for the window at @start (filters applied, stats counted). */
+enum kd_status col_run_keep_window(struct col_run *r, uint64_t start, size_t nwords,
+				   struct kd_err *err);
+
+/* ---- elf-out.c: -E ---- */
+enum kd_status col_save_elf(const struct col_options *opt, struct col_stats *stats,
+			    struct kd_err *err);
+
 /* ---- progress.c ---- */
 struct col_progress {
 	FILE *f;

@@ -76,4 +76,16 @@ enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct co
 /** Print the statistics summary in makedumpfile's classes. */
 void col_print_stats(FILE *f, const struct col_options *opt, const struct col_stats *stats);
 
+/**
+ * --dump-dmesg: write the kernel log of the dead kernel in @vmcore (an ELF
+ * vmcore or a kdump-compressed dump) to @logfile, formatted as makedumpfile
+ * --dump-dmesg writes it. @logfile is created with mode 0600, never through
+ * a symlink, and an existing file is replaced only with @force; it is not
+ * created when the log cannot be found. Warnings that do not stop the run go
+ * to @warn (may be NULL). On a corrupt record the records before it stay in
+ * @logfile and the error says so.
+ */
+enum kd_status col_dump_dmesg(const char *vmcore, const char *logfile, bool force, FILE *warn,
+			      struct kd_err *err);
+
 #endif

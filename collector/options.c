@@ -56,6 +56,7 @@ static const char usage_text[] =
 	"  -d LEVEL        dump level 0-31, a sum of: 1 zero pages, 2 non-private cache,\n"
 	"                  4 private cache, 8 user data, 16 free pages\n"
 	"  -f              overwrite an existing DUMPFILE\n"
+	"  -E              write an ELF core file instead of the kdump format\n"
 	"  -F              write a flattened stream to standard output (for pipes, ssh)\n"
 	"  -R DUMPFILE     rebuild DUMPFILE from a flattened stream on standard input\n"
 	"  --work-dir DIR  where -F keeps its work file (default /tmp)\n"
@@ -134,6 +135,8 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 		o->work_dir = arg;
 		return KD_OK;
 	case 'F':
+		if (o->format == COL_FORMAT_ELF)
+			return kd_err_set(err, KD_ERR_NOTIMPL, "-E with -F is not supported yet");
 		o->format = COL_FORMAT_FLAT;
 		return KD_OK;
 	case 'R':
@@ -150,6 +153,10 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 				  "option '--%s' (Xen, eppic, erase config, sadump) is not supported by vmcore-save",
 				  name);
 	case 'E':
+		if (o->format == COL_FORMAT_FLAT)
+			return kd_err_set(err, KD_ERR_NOTIMPL, "-E with -F is not supported yet");
+		o->format = COL_FORMAT_ELF;
+		return KD_OK;
 	case 'D':
 	case 'x':
 	case 'i':
@@ -197,6 +204,8 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, b
 		if (st != KD_OK)
 			return st;
 	}
+	if (o->format == COL_FORMAT_ELF && o->codec != FMT_CODEC_NONE)
+		return kd_err_set(err, KD_ERR_INVALID, "-E writes uncompressed ELF: -c, -l and -z do not apply");
 	if (o->rearrange) {
 		if (argc - optind != 0)
 			return kd_err_set(err, KD_ERR_INVALID,

@@ -5,38 +5,24 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_CYCLIC_KIB 64u	/* bitmap bytes per window: 512Ki pfns (2 GiB of 4 KiB pages) */
-
 struct save_ctx {
-	const struct col_options *opt;
-	struct col_stats *stats;
-	struct col_source src;
-	struct col_filter *filter;
+	struct col_run run;
 	struct col_sink sink;
 	struct col_kdump_out out;
 	bool out_open;
-	uint64_t window;	/* pfns per window, a multiple of 64 */
-	int level;		/* effective dump level (a re-filtered dump keeps its old bits) */
-	uint64_t *present;
-	uint64_t *keep;
 };
-
-static bool stopped(const struct save_ctx *c)
-{
-	return c->opt->stop && *c->opt->stop;
-}
 
 static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
 {
-	const struct col_source *src = &c->src;
+	const struct col_source *src = &c->run.src;
 	int64_t v;
 
 	memset(info, 0, sizeof(*info));
 	info->block_size = (uint32_t)src->page_size;
 	info->max_mapnr = src->max_pfn;
 	info->nr_cpus = src->nr_cpus;
-	info->dump_level = c->opt->dump_level;
-	info->codec = c->opt->codec;
+	info->dump_level = c->run.opt->dump_level;
+	info->codec = c->run.opt->codec;
 	info->notes = src->notes;
 	info->notes_size = src->notes_size;
 	info->vmcoreinfo_off = src->vmcoreinfo_off;
@@ -51,7 +37,7 @@ static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
 		info->dump_level |= in->dump_level;
 		return;
 	}
-	col_fill_utsname(&c->src, info->utsname);
+	col_fill_utsname(&c->run.src, info->utsname);
 	if (src->vi) {
 		info->crashtime = fmt_vmci_crashtime(src->vi);
 		if (fmt_vmci_number(src->vi, "phys_base", &v))
@@ -59,38 +45,21 @@ static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
 	}
 }
 
-static size_t window_words(const struct save_ctx *c, uint64_t start)
-{
-	uint64_t n = c->src.max_pfn - start;
-
-	if (n > c->window)
-		n = c->window;
-	return (size_t)((n + 63) / 64);
-}
-
 /* Pass 1: which pages exist and which are kept; both bitmaps go to the file. */
 static enum kd_status build_bitmaps(struct save_ctx *c, uint64_t *ret_dumpable, struct kd_err *err)
 {
+	struct col_run *r = &c->run;
 	uint64_t total = 0;
 
-	for (uint64_t start = 0; start < c->src.max_pfn; start += c->window) {
-		size_t nw = window_words(c, start);
-		enum kd_status st;
+	for (uint64_t start = 0; start < r->src.max_pfn; start += r->window) {
+		size_t nw = col_run_words(r, start);
+		enum kd_status st = col_run_keep_window(r, start, nw, err);
 
-		if (stopped(c))
-			return kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
-		col_source_present(&c->src, start, c->present, nw);
-		col_source_dumpable(&c->src, start, c->keep, nw);
+		if (st != KD_OK)
+			return st;
 		for (size_t i = 0; i < nw; i++)
-			c->stats->pages_present += (uint64_t)__builtin_popcountll(c->present[i]);
-		if (c->filter) {
-			st = col_filter_window(c->filter, start, nw * 64, c->keep, c->stats, err);
-			if (st != KD_OK)
-				return st;
-		}
-		for (size_t i = 0; i < nw; i++)
-			total += (uint64_t)__builtin_popcountll(c->keep[i]);
-		st = col_kdump_write_bitmaps(&c->out, start, c->present, c->keep, nw, err);
+			total += (uint64_t)__builtin_popcountll(r->keep[i]);
+		st = col_kdump_write_bitmaps(&c->out, start, r->present, r->keep, nw, err);
 		if (st != KD_OK)
 			return st;
 	}
@@ -114,12 +83,12 @@ static unsigned choose_threads(const struct col_options *opt)
 static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 {
 	struct col_pages_params pp = {
-		.src = &c->src,
+		.src = &c->run.src,
 		.out = &c->out,
-		.stats = c->stats,
-		.codec = c->opt->codec,
-		.zero_pages = c->level & 1,
-		.threads = choose_threads(c->opt),
+		.stats = c->run.stats,
+		.codec = c->run.opt->codec,
+		.zero_pages = c->run.level & 1,
+		.threads = choose_threads(c->run.opt),
 	};
 	uint64_t pfns[256];
 	size_t batch = col_pages_batch_size(), n = 0;
@@ -133,14 +102,14 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 	st = col_pages_create(&pp, &cp, err);
 	if (st != KD_OK)
 		return st;
-	col_progress_start(&prog, stderr, c->opt->show_progress, "Copying data",
-			   c->stats->pages_dumpable);
-	for (uint64_t start = 0; start < c->src.max_pfn && st == KD_OK; start += c->window) {
-		size_t nw = window_words(c, start);
+	col_progress_start(&prog, stderr, c->run.opt->show_progress, "Copying data",
+			   c->run.stats->pages_dumpable);
+	for (uint64_t start = 0; start < c->run.src.max_pfn && st == KD_OK; start += c->run.window) {
+		size_t nw = col_run_words(&c->run, start);
 
-		st = col_kdump_read_bitmap2(&c->out, start, c->keep, nw, err);
+		st = col_kdump_read_bitmap2(&c->out, start, c->run.keep, nw, err);
 		for (size_t w = 0; w < nw && st == KD_OK; w++) {
-			uint64_t bits = c->keep[w];
+			uint64_t bits = c->run.keep[w];
 
 			while (bits && st == KD_OK) {
 				pfns[n++] = start + w * 64 + (uint64_t)__builtin_ctzll(bits);
@@ -151,7 +120,7 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 					n = 0;
 				}
 			}
-			if (stopped(c) && st == KD_OK)
+			if (col_run_stopped(&c->run) && st == KD_OK)
 				st = kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
 		}
 		col_progress_update(&prog, done);
@@ -161,62 +130,35 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 	if (st == KD_OK)
 		st = col_pages_flush(cp, err);
 	col_pages_destroy(cp);
-	c->stats->pages_written = c->out.desc_next;
+	c->run.stats->pages_written = c->out.desc_next;
 	if (st == KD_OK)
 		col_progress_end(&prog, c->out.desc_next);
 	return st;
-}
-
-static enum kd_status save_setup(struct save_ctx *c, struct kd_err *err)
-{
-	const struct col_options *opt = c->opt;
-	uint64_t kib = opt->cyclic_buffer_kib ? opt->cyclic_buffer_kib : DEFAULT_CYCLIC_KIB;
-	enum kd_status st;
-
-	st = col_source_open(&c->src, opt->input, opt->dump_level > 1, err);
-	if (st != KD_OK)
-		return st;
-	c->stats->max_mapnr = c->src.max_pfn;
-	if (c->src.warning[0] && opt->warn)
-		fprintf(opt->warn, "vmcore-save: warning: %s; ignoring VMCOREINFO\n", c->src.warning);
-	if (opt->dump_level & ~1) {
-		st = col_filter_create(&c->src, opt->dump_level, opt->warn, &c->filter, err);
-		if (st != KD_OK)
-			return st;
-	}
-	c->window = kib * 1024 * 8;
-	c->present = calloc(c->window / 64, sizeof(uint64_t));
-	c->keep = calloc(c->window / 64, sizeof(uint64_t));
-	if (!c->present || !c->keep)
-		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap window");
-	return KD_OK;
 }
 
 static void save_teardown(struct save_ctx *c)
 {
 	col_kdump_release(&c->out);
 	if (c->out_open)
-		c->stats->bytes_written = col_sink_close(&c->sink);
-	free(c->present);
-	free(c->keep);
-	col_filter_destroy(c->filter);
-	col_source_close(&c->src);
+		c->run.stats->bytes_written = col_sink_close(&c->sink);
+	col_run_teardown(&c->run);
 }
 
 enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, struct kd_err *err)
 {
-	struct save_ctx c = { .opt = opt, .stats = stats };
+	struct save_ctx c = { .out_open = false };
 	struct fmt_kdump_info info;
 	struct timespec t0;
 	enum kd_status st;
 
+	if (opt->format == COL_FORMAT_ELF)
+		return col_save_elf(opt, stats, err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(stats, 0, sizeof(*stats));
-	st = save_setup(&c, err);
+	st = col_run_setup(&c.run, opt, stats, err);
 	if (st != KD_OK)
 		goto out;
 	fill_info(&c, &info);
-	c.level = info.dump_level;
+	c.run.level = info.dump_level;
 	if (opt->format == COL_FORMAT_FLAT)
 		st = col_sink_open_flat(&c.sink, 1, "standard output", opt->work_dir, err);
 	else
@@ -227,10 +169,10 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 	if (st != KD_OK)
 		goto out;
 	st = build_bitmaps(&c, &stats->pages_dumpable, err);
-	if (c.filter)
-		col_filter_report(c.filter);
+	if (c.run.filter)
+		col_filter_report(c.run.filter);
 	if (st == KD_OK)
-		st = col_kdump_begin_pages(&c.out, stats->pages_dumpable, c.level & 1, err);
+		st = col_kdump_begin_pages(&c.out, stats->pages_dumpable, c.run.level & 1, err);
 	if (st == KD_OK)
 		st = write_pages(&c, err);
 	if (st == KD_OK) {

@@ -256,6 +256,29 @@ enum kd_status fmt_kdump_page_desc(struct fmt_kdump *kd, uint64_t pfn, uint64_t 
 				   uint32_t *ret_size, uint32_t *ret_flags, struct kd_err *err);
 
 /* ------------------------------------------------------------------ */
+/* ELF core output (-E). */
+
+#define FMT_ELF_DUMP_INCOMPLETE 0x1u	/* e_flags bit: the dump was cut short */
+
+struct fmt_elf_phdr {
+	uint32_t type;
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t vaddr;
+	uint64_t paddr;
+	uint64_t filesz;
+	uint64_t memsz;
+	uint64_t align;
+};
+
+size_t fmt_elf_ehdr_size(int elf_class);
+size_t fmt_elf_phdr_size(int elf_class);
+/** ET_CORE header with the program headers right after it. */
+void fmt_elf_encode_ehdr(uint8_t *buf, int elf_class, bool big, uint16_t machine, uint32_t flags,
+			 uint16_t phnum);
+void fmt_elf_encode_phdr(uint8_t *buf, int elf_class, bool big, const struct fmt_elf_phdr *ph);
+
+/* ------------------------------------------------------------------ */
 /* Flattened stream (makedumpfile -F), see doc/formats/flat.md. */
 
 #define FMT_FLAT_HEADER_SIZE 4096u

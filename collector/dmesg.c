@@ -1,0 +1,125 @@
+/* --dump-dmesg: the dead kernel's log from a vmcore (or a dump) into a text file. */
+#include "collector/collector-priv.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filters/filters.h"
+
+/* The log file, created on the first write so that a log that cannot be found leaves none. */
+struct dmesg_out {
+	const char *path;
+	bool force;
+	int fd;
+	bool failed;		/* the error came from the log file, not from the dump */
+};
+
+static enum kd_status dmesg_open(struct dmesg_out *o, struct kd_err *err)
+{
+	if (o->fd >= 0)
+		return KD_OK;
+	return col_open_output(o->path, o->force, &o->fd, err);
+}
+
+static enum kd_status dmesg_write(void *ctx, const char *buf, size_t len, struct kd_err *err)
+{
+	struct dmesg_out *o = ctx;
+	enum kd_status st = dmesg_open(o, err);
+
+	while (st == KD_OK && len) {
+		ssize_t n = write(o->fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			st = kd_err_sys(err, n < 0 ? errno : ENOSPC, "cannot write '%s'", o->path);
+		else {
+			buf += n;
+			len -= (size_t)n;
+		}
+	}
+	o->failed = st != KD_OK;
+	return st;
+}
+
+static enum kd_status dmesg_close(struct dmesg_out *o, struct kd_err *err)
+{
+	int fd = o->fd;
+
+	o->fd = -1;
+	if (fd >= 0 && (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)) {
+		kd_err_sys(err, errno, "cannot write '%s'", o->path);
+		close(fd);
+		return err->status;
+	}
+	if (fd >= 0 && close(fd) < 0)
+		return kd_err_sys(err, errno, "cannot write '%s'", o->path);
+	return KD_OK;
+}
+
+static enum kd_status dmesg_source(struct col_source *src, const char *vmcore, FILE *warn,
+				   struct kd_err *err)
+{
+	enum kd_status st = col_source_open(src, vmcore, false, err);
+
+	if (st != KD_OK)
+		return st;
+	if (src->vi) {
+		if (warn && src->warning[0])
+			fprintf(warn, "vmcore-save: warning: %s\n", src->warning);
+		return KD_OK;
+	}
+	if (src->warning[0])	/* the note is there but does not parse */
+		kd_err_set(err, KD_ERR_CORRUPT, "%s; the kernel log cannot be found without it",
+			   src->warning);
+	else
+		kd_err_set(err, KD_ERR_NODATA,
+			   "'%s' has no VMCOREINFO note, which the kernel log needs", vmcore);
+	col_source_close(src);
+	return err->status;
+}
+
+enum kd_status col_dump_dmesg(const char *vmcore, const char *logfile, bool force, FILE *warn,
+			      struct kd_err *err)
+{
+	struct col_source src;
+	struct flt_model *m = NULL;
+	struct dmesg_out out = { .path = logfile, .force = force, .fd = -1 };
+	struct flt_mem mem;
+	uint64_t records = 0;
+	enum kd_status st = dmesg_source(&src, vmcore, warn, err);
+
+	if (st != KD_OK)
+		return st;
+	mem = (struct flt_mem){ .read_phys = col_source_read_phys, .ctx = &src,
+				.max_pfn = src.max_pfn };
+	st = flt_model_create(src.vi, &mem, col_source_page_offset(&src), &m, err);
+	if (st != KD_OK) {
+		kd_err_prefix(err, "'%s': kernel model", vmcore);
+		goto out_close_source;
+	}
+	st = flt_dmesg_dump(m, dmesg_write, &out, &records, err);
+	if (st != KD_OK) {
+		/* an error of the log file names it already */
+		if (!out.failed && out.fd >= 0)
+			kd_err_prefix(err, "'%s': cannot read all of the kernel log (the %llu records "
+					   "before the problem are in '%s')",
+				      vmcore, (unsigned long long)records, logfile);
+		else if (!out.failed)
+			kd_err_prefix(err, "'%s': cannot read the kernel log", vmcore);
+		dmesg_close(&out, &(struct kd_err){ 0 });
+		goto out_destroy_model;
+	}
+	st = dmesg_open(&out, err);	/* an empty log still gives a file */
+	if (st == KD_OK)
+		st = dmesg_close(&out, err);
+	else
+		dmesg_close(&out, &(struct kd_err){ 0 });
+
+out_destroy_model:
+	flt_model_destroy(m);
+out_close_source:
+	col_source_close(&src);
+	return st;
+}

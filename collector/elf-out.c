@@ -1,0 +1,343 @@
+/* -E: an ELF core file of the kept pages. Runs of 256 or more excluded pages split a PT_LOAD;
+ * shorter runs stay inside it as zero pages; excluded tails give p_filesz < p_memsz. */
+#include "collector/collector-priv.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ELF_GAP_PAGES 256u	/* an excluded run this long starts a new segment */
+#define ELF_OUT_BUF (4u << 20)
+
+struct elf_seg {
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t filesz;
+	uint64_t memsz;
+	uint64_t offset;
+};
+
+struct elf_ctx {
+	struct col_run run;
+	struct col_sink sink;
+	bool sink_open;
+	int bits_fd;		/* work file: the keep bitmap, one bit per pfn */
+	uint64_t bits_cache_start;	/* pfn of the first cached bit (multiple of 64) */
+	uint64_t bits_cache[512];
+	bool bits_cache_valid;
+	struct elf_seg *segs;
+	size_t nsegs;
+	size_t cap;
+	uint8_t *buf;
+	size_t buf_len;
+	uint64_t buf_off;
+};
+
+static enum kd_status bits_write(struct elf_ctx *e, uint64_t start, const uint64_t *w, size_t nw,
+				 struct kd_err *err)
+{
+	uint8_t tmp[4096];
+
+	for (size_t i = 0; i < nw;) {
+		size_t n = 0;
+
+		for (; n < sizeof(tmp) / 8 && i < nw; n++, i++)
+			put_le64(tmp + 8 * n, w[i]);
+		off_t at = (off_t)((start / 64 + i - n) * 8);
+
+		if (pwrite(e->bits_fd, tmp, n * 8, at) != (ssize_t)(n * 8))
+			return kd_err_sys(err, errno ? errno : ENOSPC, "cannot write the work file");
+	}
+	return KD_OK;
+}
+
+static bool bit_kept(struct elf_ctx *e, uint64_t pfn)
+{
+	uint64_t span = 64 * (sizeof(e->bits_cache) / 8);
+	uint64_t base = pfn / span * span;
+
+	if (!e->bits_cache_valid || base != e->bits_cache_start) {
+		uint8_t tmp[sizeof(e->bits_cache)];
+		ssize_t n = pread(e->bits_fd, tmp, sizeof(tmp), (off_t)(base / 8));
+
+		if (n < 0)
+			n = 0;
+		memset(tmp + n, 0, sizeof(tmp) - (size_t)n);
+		for (size_t i = 0; i < sizeof(e->bits_cache) / 8; i++)
+			e->bits_cache[i] = get_le64(tmp + 8 * i);
+		e->bits_cache_start = base;
+		e->bits_cache_valid = true;
+	}
+	return (e->bits_cache[(pfn - base) / 64] >> ((pfn - base) % 64)) & 1;
+}
+
+/* Pass 1: the keep bitmap, with zero pages taken out at level 1 (so each is read twice). */
+static enum kd_status elf_pass1(struct elf_ctx *e, struct kd_err *err)
+{
+	struct col_run *r = &e->run;
+
+	for (uint64_t start = 0; start < r->src.max_pfn; start += r->window) {
+		size_t nw = col_run_words(r, start);
+		enum kd_status st = col_run_keep_window(r, start, nw, err);
+
+		if (st != KD_OK)
+			return st;
+		for (size_t w = 0; w < nw && (r->level & 1); w++) {
+			for (uint64_t bits = r->keep[w]; bits; bits &= bits - 1) {
+				uint64_t pfn = start + 64 * w + (uint64_t)__builtin_ctzll(bits);
+				const uint8_t *page;
+
+				st = col_source_page(&r->src, pfn, &page, err);
+				if (st != KD_OK)
+					return st;
+				if (page[0] == 0 && !memcmp(page, page + 1, r->src.page_size - 1)) {
+					r->keep[w] &= ~(1ull << (pfn - start - 64 * w));
+					r->stats->pages_zero++;
+				}
+			}
+		}
+		for (size_t i = 0; i < nw; i++)
+			r->stats->pages_dumpable += (uint64_t)__builtin_popcountll(r->keep[i]);
+		st = bits_write(e, start, r->keep, nw, err);
+		if (st != KD_OK)
+			return st;
+	}
+	return KD_OK;
+}
+
+static enum kd_status add_seg(struct elf_ctx *e, const struct elf_seg *s, struct kd_err *err)
+{
+	if (e->nsegs == e->cap) {
+		size_t ncap = e->cap ? 2 * e->cap : 64;
+		struct elf_seg *n = realloc(e->segs, ncap * sizeof(*n));
+
+		if (!n)
+			return kd_err_set(err, KD_ERR_NOMEM, "out of memory for ELF segments");
+		e->segs = n;
+		e->cap = ncap;
+	}
+	e->segs[e->nsegs++] = *s;
+	return KD_OK;
+}
+
+/* Split one input PT_LOAD into output segments by the keep bitmap. */
+static enum kd_status split_load(struct elf_ctx *e, const struct fmt_load *l, struct kd_err *err)
+{
+	uint64_t ps = e->run.src.page_size;
+	uint64_t first = l->paddr / ps, end = (l->paddr + l->memsz + ps - 1) / ps;
+	struct elf_seg cur = { .paddr = first * ps, .vaddr = l->vaddr - (l->paddr - first * ps) };
+	uint64_t last_kept = UINT64_MAX, gap = 0;
+	enum kd_status st;
+
+	for (uint64_t pfn = first; pfn < end; pfn++) {
+		if (!bit_kept(e, pfn)) {
+			gap++;
+			continue;
+		}
+		if (gap >= ELF_GAP_PAGES && last_kept != UINT64_MAX) {
+			cur.memsz = pfn * ps - cur.paddr;
+			st = add_seg(e, &cur, err);
+			if (st != KD_OK)
+				return st;
+			cur.vaddr += pfn * ps - cur.paddr;
+			cur.paddr = pfn * ps;
+			cur.filesz = 0;
+		} else if (gap >= ELF_GAP_PAGES && last_kept == UINT64_MAX && cur.paddr != pfn * ps) {
+			/* nothing kept before: an empty segment covers the leading gap */
+			cur.memsz = pfn * ps - cur.paddr;
+			st = add_seg(e, &cur, err);
+			if (st != KD_OK)
+				return st;
+			cur.vaddr += pfn * ps - cur.paddr;
+			cur.paddr = pfn * ps;
+		}
+		gap = 0;
+		last_kept = pfn;
+		cur.filesz = (pfn + 1) * ps - cur.paddr;
+	}
+	cur.memsz = end * ps - cur.paddr;
+	return add_seg(e, &cur, err);
+}
+
+static enum kd_status out_flush(struct elf_ctx *e, struct kd_err *err)
+{
+	enum kd_status st = col_sink_pwrite(&e->sink, e->buf, e->buf_len, e->buf_off, err);
+
+	if (st == KD_OK) {
+		e->buf_off += e->buf_len;
+		e->buf_len = 0;
+	}
+	return st;
+}
+
+static enum kd_status out_add(struct elf_ctx *e, const void *p, size_t len, struct kd_err *err)
+{
+	while (len) {
+		size_t n = ELF_OUT_BUF - e->buf_len;
+
+		if (n > len)
+			n = len;
+		if (p)
+			memcpy(e->buf + e->buf_len, p, n);
+		else
+			memset(e->buf + e->buf_len, 0, n);
+		e->buf_len += n;
+		if (p)
+			p = (const uint8_t *)p + n;
+		len -= n;
+		if (e->buf_len == ELF_OUT_BUF) {
+			enum kd_status st = out_flush(e, err);
+
+			if (st != KD_OK)
+				return st;
+		}
+	}
+	return KD_OK;
+}
+
+static enum kd_status write_headers(struct elf_ctx *e, uint32_t flags, struct kd_err *err)
+{
+	const struct fmt_vmcore *vc = e->run.src.vc;
+	size_t eh = fmt_elf_ehdr_size(vc->elf_class), ph = fmt_elf_phdr_size(vc->elf_class);
+	size_t len = eh + ph * (e->nsegs + 1);
+	uint8_t *h = calloc(1, len);
+	struct fmt_elf_phdr note = {
+		.type = PT_NOTE, .offset = len, .filesz = vc->notes_size, .memsz = vc->notes_size,
+	};
+	enum kd_status st;
+
+	if (!h)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for ELF headers");
+	fmt_elf_encode_ehdr(h, vc->elf_class, vc->big_endian, vc->machine, flags,
+			    (uint16_t)(e->nsegs + 1));
+	fmt_elf_encode_phdr(h + eh, vc->elf_class, vc->big_endian, &note);
+	for (size_t i = 0; i < e->nsegs; i++) {
+		const struct elf_seg *s = &e->segs[i];
+		struct fmt_elf_phdr p = {
+			.type = PT_LOAD, .flags = PF_R | PF_W | PF_X, .offset = s->offset,
+			.vaddr = s->vaddr, .paddr = s->paddr, .filesz = s->filesz, .memsz = s->memsz,
+		};
+
+		fmt_elf_encode_phdr(h + eh + ph * (i + 1), vc->elf_class, vc->big_endian, &p);
+	}
+	st = col_sink_pwrite(&e->sink, h, len, 0, err);
+	free(h);
+	return st;
+}
+
+/* Pass 2: headers, notes, then each segment's pages (excluded ones inside it as zeros). */
+static enum kd_status elf_pass2(struct elf_ctx *e, struct kd_err *err)
+{
+	const struct fmt_vmcore *vc = e->run.src.vc;
+	uint64_t ps = e->run.src.page_size;
+	uint64_t pos = fmt_elf_ehdr_size(vc->elf_class) +
+		       fmt_elf_phdr_size(vc->elf_class) * (e->nsegs + 1) + vc->notes_size;
+	struct col_progress prog;
+	uint64_t done = 0;
+	enum kd_status st;
+
+	for (size_t i = 0; i < e->nsegs; i++) {
+		e->segs[i].offset = e->segs[i].filesz ? pos : 0;
+		pos += e->segs[i].filesz;
+	}
+	st = write_headers(e, FMT_ELF_DUMP_INCOMPLETE, err);
+	if (st != KD_OK)
+		return st;
+	e->buf_off = fmt_elf_ehdr_size(vc->elf_class) + fmt_elf_phdr_size(vc->elf_class) * (e->nsegs + 1);
+	st = out_add(e, vc->notes, vc->notes_size, err);
+	col_progress_start(&prog, stderr, e->run.opt->show_progress, "Copying data",
+			   e->run.stats->pages_dumpable);
+	for (size_t i = 0; i < e->nsegs && st == KD_OK; i++) {
+		const struct elf_seg *s = &e->segs[i];
+
+		for (uint64_t pfn = s->paddr / ps; pfn < (s->paddr + s->filesz) / ps && st == KD_OK; pfn++) {
+			const uint8_t *page = NULL;
+
+			if (bit_kept(e, pfn)) {
+				st = col_source_page(&e->run.src, pfn, &page, err);
+				done++;
+			}
+			if (st == KD_OK)
+				st = out_add(e, page, ps, err);
+		}
+		if (col_run_stopped(&e->run) && st == KD_OK)
+			st = kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
+		col_progress_update(&prog, done);
+	}
+	if (st == KD_OK)
+		st = out_flush(e, err);
+	e->run.stats->pages_written = done;
+	if (st == KD_OK)
+		col_progress_end(&prog, done);
+	return st;
+}
+
+static enum kd_status elf_prepare(struct elf_ctx *e, const struct col_options *opt,
+				  struct kd_err *err)
+{
+	const char *dir = opt->work_dir ? opt->work_dir : "/tmp";
+	enum kd_status st;
+
+	if (!e->run.src.vc)
+		return kd_err_set(err, KD_ERR_NOTIMPL,
+				  "-E from a kdump-compressed input is not supported yet");
+	if (e->run.src.vc->nr_loads + 1 > 0xfffe)
+		return kd_err_set(err, KD_ERR_NOTIMPL, "too many PT_LOAD segments for -E");
+	e->bits_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (e->bits_fd < 0)
+		return kd_err_sys(err, errno, "cannot create a work file in '%s' (see --work-dir)", dir);
+	e->buf = malloc(ELF_OUT_BUF);
+	if (!e->buf)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	st = elf_pass1(e, err);
+	if (e->run.filter)
+		col_filter_report(e->run.filter);
+	for (size_t i = 0; i < e->run.src.vc->nr_loads && st == KD_OK; i++)
+		st = split_load(e, &e->run.src.vc->loads[i], err);
+	if (st == KD_OK && e->nsegs + 1 > 0xfffe)
+		st = kd_err_set(err, KD_ERR_NOTIMPL, "too many ELF segments (%zu) for -E", e->nsegs);
+	return st;
+}
+
+enum kd_status col_save_elf(const struct col_options *opt, struct col_stats *stats,
+			    struct kd_err *err)
+{
+	struct elf_ctx e = { .bits_fd = -1 };
+	struct timespec t0;
+	enum kd_status st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = col_run_setup(&e.run, opt, stats, err);
+	if (st == KD_OK)
+		st = elf_prepare(&e, opt, err);
+	if (st == KD_OK) {
+		st = col_sink_open_file(&e.sink, opt->output, opt->force, err);
+		e.sink_open = e.sink.fd >= 0;
+	}
+	if (st == KD_OK)
+		st = elf_pass2(&e, err);
+	if (st == KD_OK)
+		st = col_sink_sync(&e.sink, err);
+	if (st == KD_OK)
+		st = write_headers(&e, 0, err);
+	if (st == KD_OK)
+		st = col_sink_sync(&e.sink, err);
+	stats->complete = st == KD_OK;
+	if (st != KD_OK && e.sink_open) {
+		if (e.buf_len)
+			out_flush(&e, NULL);
+		kd_err_prefix(err, "'%s' is incomplete", opt->output);
+	}
+	if (e.sink_open)
+		stats->bytes_written = col_sink_close(&e.sink);
+	if (e.bits_fd >= 0)
+		close(e.bits_fd);
+	free(e.segs);
+	free(e.buf);
+	col_run_teardown(&e.run);
+	stats->seconds = col_elapsed(&t0);
+	return st;
+}

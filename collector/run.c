@@ -1,0 +1,74 @@
+/* What every vmcore-save run shares: opening the source and the filters, and pass 1's windows. */
+#include "collector/collector-priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CYCLIC_KIB 64u	/* bitmap bytes per window: 512Ki pfns (2 GiB of 4 KiB pages) */
+
+enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
+			     struct col_stats *stats, struct kd_err *err)
+{
+	uint64_t kib = opt->cyclic_buffer_kib ? opt->cyclic_buffer_kib : DEFAULT_CYCLIC_KIB;
+	enum kd_status st;
+
+	memset(r, 0, sizeof(*r));
+	memset(stats, 0, sizeof(*stats));
+	r->opt = opt;
+	r->stats = stats;
+	r->level = opt->dump_level;
+	st = col_source_open(&r->src, opt->input, opt->dump_level > 1, err);
+	if (st != KD_OK)
+		return st;
+	stats->max_mapnr = r->src.max_pfn;
+	if (r->src.warning[0] && opt->warn)
+		fprintf(opt->warn, "vmcore-save: warning: %s; ignoring VMCOREINFO\n", r->src.warning);
+	if (opt->dump_level & ~1) {
+		st = col_filter_create(&r->src, opt->dump_level, opt->warn, &r->filter, err);
+		if (st != KD_OK)
+			return st;
+	}
+	r->window = kib * 1024 * 8;
+	r->present = calloc(r->window / 64, sizeof(uint64_t));
+	r->keep = calloc(r->window / 64, sizeof(uint64_t));
+	if (!r->present || !r->keep)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap window");
+	return KD_OK;
+}
+
+void col_run_teardown(struct col_run *r)
+{
+	free(r->present);
+	free(r->keep);
+	col_filter_destroy(r->filter);
+	col_source_close(&r->src);
+	r->present = r->keep = NULL;
+	r->filter = NULL;
+}
+
+bool col_run_stopped(const struct col_run *r)
+{
+	return r->opt->stop && *r->opt->stop;
+}
+
+size_t col_run_words(const struct col_run *r, uint64_t start)
+{
+	uint64_t n = r->src.max_pfn - start;
+
+	if (n > r->window)
+		n = r->window;
+	return (size_t)((n + 63) / 64);
+}
+
+enum kd_status col_run_keep_window(struct col_run *r, uint64_t start, size_t nw, struct kd_err *err)
+{
+	if (col_run_stopped(r))
+		return kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
+	col_source_present(&r->src, start, r->present, nw);
+	col_source_dumpable(&r->src, start, r->keep, nw);
+	for (size_t i = 0; i < nw; i++)
+		r->stats->pages_present += (uint64_t)__builtin_popcountll(r->present[i]);
+	if (r->filter)
+		return col_filter_window(r->filter, start, nw * 64, r->keep, r->stats, err);
+	return KD_OK;
+}
