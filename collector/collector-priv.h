@@ -11,6 +11,9 @@ struct col_source {
 	struct fmt_input *in;
 	struct fmt_vmcore *vc;		/* ELF input */
 	struct fmt_kdump *kd;		/* kdump-compressed input (offline re-filtering) */
+	struct fmt_input **xin;		/* --reassemble: the other files of a split set */
+	struct fmt_kdump **xkd;
+	size_t nx;
 	const uint8_t *notes;		/* the ELF notes to copy into the output */
 	uint64_t notes_size;
 	uint64_t vmcoreinfo_off;	/* inside notes; size 0 if none */
@@ -33,6 +36,9 @@ struct col_source {
 enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,
 			       struct kd_err *err);
 void col_source_close(struct col_source *src);
+/** --reassemble: the files of a split set, read as one source. */
+enum kd_status col_source_open_set(struct col_source *src, char *const *paths, size_t n,
+				   struct kd_err *err);
 /** A second reader of the same vmcore with its own read window (one per thread). */
 enum kd_status col_source_clone(const struct col_source *parent, struct col_source *child,
 				struct kd_err *err);
@@ -163,8 +169,11 @@ struct col_run {
 	struct col_filter *filter;
 	uint64_t window;	/* pfns per window, a multiple of 64 */
 	int level;		/* effective dump level (a re-filtered dump keeps its old bits) */
+	enum fmt_codec_id codec; /* effective codec (--reassemble keeps the set's) */
 	uint64_t *present;	/* window bits: pfn in the source's memory */
 	uint64_t *keep;		/* window bits: pfn kept after the filters */
+	uint64_t range_start;	/* --split: only pfns in [range_start, range_end) are kept */
+	uint64_t range_end;
 };
 
 /** Open the source and the filters; clears @stats. */

@@ -28,6 +28,11 @@ struct col_options {
 	const char *output;		/* -R: the file to rebuild */
 	const char *work_dir;		/* --work-dir: temporary files (-F) */
 	bool rearrange;			/* -R: flattened stream on stdin -> file */
+	bool dump_dmesg;		/* --dump-dmesg VMCORE LOGFILE */
+	char **split_files;		/* --split: the output files */
+	size_t nr_split;
+	char **reassemble_files;	/* --reassemble: the split files to merge into output */
+	size_t nr_reassemble;
 	int dump_level;
 	enum fmt_codec_id codec;
 	enum col_format format;
@@ -82,8 +87,8 @@ void col_print_stats(FILE *f, const struct col_options *opt, const struct col_st
  * --dump-dmesg writes it. @logfile is created with mode 0600, never through
  * a symlink, and an existing file is replaced only with @force; it is not
  * created when the log cannot be found. Warnings that do not stop the run go
- * to @warn (may be NULL). On a corrupt record the records before it stay in
- * @logfile and the error says so.
+ * to @warn (may be NULL). When some records are damaged, the readable ones
+ * stay in @logfile and the error says that the log is incomplete.
  */
 enum kd_status col_dump_dmesg(const char *vmcore, const char *logfile, bool force, FILE *warn,
 			      struct kd_err *err);

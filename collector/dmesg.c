@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "filters/filters.h"
@@ -17,9 +18,19 @@ struct dmesg_out {
 
 static enum kd_status dmesg_open(struct dmesg_out *o, struct kd_err *err)
 {
+	struct stat sb;
+	enum kd_status st;
+
 	if (o->fd >= 0)
 		return KD_OK;
-	return col_open_output(o->path, o->force, &o->fd, err);
+	st = col_open_output(o->path, o->force, &o->fd, err);
+	if (st != KD_OK)
+		return st;
+	/* a file replaced with -f keeps its mode: the log may hold secrets, make it private */
+	if (fstat(o->fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 07777) != 0600 &&
+	    fchmod(o->fd, 0600) < 0)
+		return kd_err_sys(err, errno, "cannot change the mode of '%s'", o->path);
+	return KD_OK;
 }
 
 static enum kd_status dmesg_write(void *ctx, const char *buf, size_t len, struct kd_err *err)
@@ -32,9 +43,9 @@ static enum kd_status dmesg_write(void *ctx, const char *buf, size_t len, struct
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
 			st = kd_err_sys(err, n < 0 ? errno : ENOSPC, "cannot write '%s'", o->path);
-		else {
+		} else {
 			buf += n;
 			len -= (size_t)n;
 		}
@@ -103,9 +114,8 @@ enum kd_status col_dump_dmesg(const char *vmcore, const char *logfile, bool forc
 	if (st != KD_OK) {
 		/* an error of the log file names it already */
 		if (!out.failed && out.fd >= 0)
-			kd_err_prefix(err, "'%s': cannot read all of the kernel log (the %llu records "
-					   "before the problem are in '%s')",
-				      vmcore, (unsigned long long)records, logfile);
+			kd_err_prefix(err, "'%s': the kernel log in '%s' is incomplete (%llu records "
+					   "written)", vmcore, logfile, (unsigned long long)records);
 		else if (!out.failed)
 			kd_err_prefix(err, "'%s': cannot read the kernel log", vmcore);
 		dmesg_close(&out, &(struct kd_err){ 0 });

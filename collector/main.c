@@ -46,6 +46,10 @@ int main(int argc, char **argv)
 	opt.warn = stderr;
 	if (opt.rearrange) {
 		st = col_rearrange(&opt, 0, &stats, &err);
+	} else if (opt.dump_dmesg) {
+		st = col_dump_dmesg(opt.input, opt.output, opt.force, opt.warn, &err);
+		if (st == KD_OK && (opt.message_level & 2))
+			printf("The dmesg log is saved to %s.\n", opt.output);
 	} else {
 		st = col_save(&opt, &stats, &err);
 		if (stats.pages_present || stats.bytes_written)

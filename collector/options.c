@@ -13,6 +13,9 @@ enum {
 	OPT_NUM_THREADS,
 	OPT_SHOW_STATS,
 	OPT_WORK_DIR,
+	OPT_SPLIT,
+	OPT_DUMP_DMESG,
+	OPT_REASSEMBLE,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
 };
@@ -25,9 +28,9 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	/* makedumpfile options that later kdumpkit versions implement */
-	{ "split", no_argument, NULL, OPT_NOT_YET },
-	{ "reassemble", no_argument, NULL, OPT_NOT_YET },
-	{ "dump-dmesg", no_argument, NULL, OPT_NOT_YET },
+	{ "split", no_argument, NULL, OPT_SPLIT },
+	{ "reassemble", no_argument, NULL, OPT_REASSEMBLE },
+	{ "dump-dmesg", no_argument, NULL, OPT_DUMP_DMESG },
 	{ "dry-run", no_argument, NULL, OPT_NOT_YET },
 	{ "check-params", no_argument, NULL, OPT_NOT_YET },
 	{ "work-dir", required_argument, NULL, OPT_WORK_DIR },
@@ -58,6 +61,9 @@ static const char usage_text[] =
 	"  -f              overwrite an existing DUMPFILE\n"
 	"  -E              write an ELF core file instead of the kdump format\n"
 	"  -F              write a flattened stream to standard output (for pipes, ssh)\n"
+	"  --split         VMCORE DUMPFILE1 DUMPFILE2...: a set of kdump files, each a pfn range\n"
+	"  --dump-dmesg    VMCORE LOGFILE: write the dead kernel's log, as dmesg shows it\n"
+	"  --reassemble    DUMPFILE1 DUMPFILE2... DUMPFILE: merge a split set into one file\n"
 	"  -R DUMPFILE     rebuild DUMPFILE from a flattened stream on standard input\n"
 	"  --work-dir DIR  where -F keeps its work file (default /tmp)\n"
 	"  --message-level N  1 progress, 2 messages, 4 errors, 16 report (default 7)\n"
@@ -130,6 +136,15 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 		if (!parse_uint(arg, 256, &v))
 			return kd_err_set(err, KD_ERR_INVALID, "thread count '%s' is not 0-256", arg);
 		o->num_threads = (unsigned)v;
+		return KD_OK;
+	case OPT_DUMP_DMESG:
+		o->dump_dmesg = true;
+		return KD_OK;
+	case OPT_SPLIT:
+		o->nr_split = 1;	/* the files come from the operands */
+		return KD_OK;
+	case OPT_REASSEMBLE:
+		o->nr_reassemble = 1;
 		return KD_OK;
 	case OPT_WORK_DIR:
 		o->work_dir = arg;
@@ -206,7 +221,25 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, b
 	}
 	if (o->format == COL_FORMAT_ELF && o->codec != FMT_CODEC_NONE)
 		return kd_err_set(err, KD_ERR_INVALID, "-E writes uncompressed ELF: -c, -l and -z do not apply");
-	if (o->rearrange) {
+	if (o->nr_split) {
+		if (argc - optind < 3)
+			return kd_err_set(err, KD_ERR_INVALID,
+					  "--split needs VMCORE and at least two DUMPFILEs");
+		if (o->format != COL_FORMAT_KDUMP)
+			return kd_err_set(err, KD_ERR_NOTIMPL, "--split writes kdump files only (no -E or -F)");
+		o->input = argv[optind];
+		o->split_files = argv + optind + 1;
+		o->nr_split = (size_t)(argc - optind - 1);
+		o->output = o->split_files[0];
+	} else if (o->nr_reassemble) {
+		if (argc - optind < 3)
+			return kd_err_set(err, KD_ERR_INVALID,
+					  "--reassemble needs at least two split files and the output DUMPFILE");
+		o->reassemble_files = argv + optind;
+		o->nr_reassemble = (size_t)(argc - optind - 1);
+		o->input = argv[optind];
+		o->output = argv[argc - 1];
+	} else if (o->rearrange) {
 		if (argc - optind != 0)
 			return kd_err_set(err, KD_ERR_INVALID,
 					  "-R reads the flattened dump from standard input and takes no other file");

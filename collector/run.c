@@ -17,7 +17,11 @@ enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 	r->opt = opt;
 	r->stats = stats;
 	r->level = opt->dump_level;
-	st = col_source_open(&r->src, opt->input, opt->dump_level > 1, err);
+	r->range_end = UINT64_MAX;
+	if (opt->nr_reassemble)
+		st = col_source_open_set(&r->src, opt->reassemble_files, opt->nr_reassemble, err);
+	else
+		st = col_source_open(&r->src, opt->input, opt->dump_level > 1, err);
 	if (st != KD_OK)
 		return st;
 	stats->max_mapnr = r->src.max_pfn;
@@ -68,7 +72,23 @@ enum kd_status col_run_keep_window(struct col_run *r, uint64_t start, size_t nw,
 	col_source_dumpable(&r->src, start, r->keep, nw);
 	for (size_t i = 0; i < nw; i++)
 		r->stats->pages_present += (uint64_t)__builtin_popcountll(r->present[i]);
-	if (r->filter)
-		return col_filter_window(r->filter, start, nw * 64, r->keep, r->stats, err);
+	if (r->filter) {
+		enum kd_status st = col_filter_window(r->filter, start, nw * 64, r->keep, r->stats, err);
+
+		if (st != KD_OK)
+			return st;
+	}
+	for (size_t i = 0; i < nw; i++) {
+		uint64_t lo = start + 64 * i;
+
+		if (lo + 64 <= r->range_start || lo >= r->range_end)
+			r->keep[i] = 0;
+		else {
+			if (lo < r->range_start)
+				r->keep[i] &= ~0ull << (r->range_start - lo);
+			if (lo + 64 > r->range_end)
+				r->keep[i] &= (1ull << (r->range_end - lo)) - 1;
+		}
+	}
 	return KD_OK;
 }

@@ -35,6 +35,8 @@ static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
 		info->crashtime = in->crashtime;
 		info->phys_base = in->phys_base;
 		info->dump_level |= in->dump_level;
+		if (c->run.opt->nr_reassemble && info->codec == FMT_CODEC_NONE)
+			info->codec = in->codec;	/* keep the set's compression */
 		return;
 	}
 	col_fill_utsname(&c->run.src, info->utsname);
@@ -67,13 +69,13 @@ static enum kd_status build_bitmaps(struct save_ctx *c, uint64_t *ret_dumpable, 
 	return KD_OK;
 }
 
-static unsigned choose_threads(const struct col_options *opt)
+static unsigned choose_threads(const struct col_options *opt, enum fmt_codec_id codec)
 {
 	long cpus;
 
 	if (opt->num_threads)
 		return opt->num_threads;
-	if (opt->codec == FMT_CODEC_NONE)
+	if (codec == FMT_CODEC_NONE)
 		return 1;	/* copying is bound by I/O, not by the CPU */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	return cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
@@ -86,9 +88,9 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 		.src = &c->run.src,
 		.out = &c->out,
 		.stats = c->run.stats,
-		.codec = c->run.opt->codec,
+		.codec = c->run.codec,
 		.zero_pages = c->run.level & 1,
-		.threads = choose_threads(c->run.opt),
+		.threads = choose_threads(c->run.opt, c->run.codec),
 	};
 	uint64_t pfns[256];
 	size_t batch = col_pages_batch_size(), n = 0;
@@ -130,18 +132,138 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 	if (st == KD_OK)
 		st = col_pages_flush(cp, err);
 	col_pages_destroy(cp);
-	c->run.stats->pages_written = c->out.desc_next;
+	c->run.stats->pages_written += c->out.desc_next;
 	if (st == KD_OK)
 		col_progress_end(&prog, c->out.desc_next);
 	return st;
 }
 
-static void save_teardown(struct save_ctx *c)
+/* One kdump file: pass 1 (bitmaps), pass 2 (pages); on failure it stays, marked incomplete. */
+static enum kd_status save_file(struct save_ctx *c, const char *path,
+				const struct fmt_kdump_info *info, struct kd_err *err)
+{
+	const struct col_options *opt = c->run.opt;
+	struct col_stats *stats = c->run.stats;
+	enum kd_status st;
+
+	memset(&c->out, 0, sizeof(c->out));
+	if (opt->format == COL_FORMAT_FLAT)
+		st = col_sink_open_flat(&c->sink, 1, "standard output", opt->work_dir, err);
+	else
+		st = col_sink_open_file(&c->sink, path, opt->force, err);
+	c->out_open = c->sink.fd >= 0;
+	if (st == KD_OK)
+		st = col_kdump_create(&c->out, &c->sink, info, err);
+	if (st != KD_OK)
+		return st;
+	uint64_t dumpable = 0;
+
+	st = build_bitmaps(c, &dumpable, err);
+	stats->pages_dumpable += dumpable;
+	if (st == KD_OK)
+		st = col_kdump_begin_pages(&c->out, dumpable, c->run.level & 1, err);
+	if (st == KD_OK)
+		st = write_pages(c, err);
+	if (st == KD_OK) {
+		st = col_kdump_finish(&c->out, true, err);
+	} else {
+		/* keep what was written: flush it, the header stays marked incomplete */
+		col_kdump_finish(&c->out, false, NULL);
+		kd_err_prefix(err, "'%s' is incomplete (%llu of %llu pages written)", c->sink.path,
+			      (unsigned long long)c->out.written_descs, (unsigned long long)dumpable);
+	}
+	return st;
+}
+
+static void close_file(struct save_ctx *c)
 {
 	col_kdump_release(&c->out);
 	if (c->out_open)
-		c->run.stats->bytes_written = col_sink_close(&c->sink);
-	col_run_teardown(&c->run);
+		c->run.stats->bytes_written += col_sink_close(&c->sink);
+	c->out_open = false;
+}
+
+/* --split: pfn ranges holding about the same number of kept pages each. */
+static enum kd_status split_points(struct save_ctx *c, size_t n, uint64_t *points,
+				   struct kd_err *err)
+{
+	struct col_run *r = &c->run;
+	struct col_stats saved = *r->stats;
+	uint64_t total = 0, seen = 0;
+	size_t next = 1;
+	enum kd_status st = KD_OK;
+
+	for (uint64_t start = 0; start < r->src.max_pfn && st == KD_OK; start += r->window) {
+		size_t nw = col_run_words(r, start);
+
+		st = col_run_keep_window(r, start, nw, err);
+		for (size_t i = 0; i < nw; i++)
+			total += (uint64_t)__builtin_popcountll(r->keep[i]);
+	}
+	points[0] = 0;
+	for (uint64_t start = 0; start < r->src.max_pfn && st == KD_OK && next < n; start += r->window) {
+		size_t nw = col_run_words(r, start);
+
+		st = col_run_keep_window(r, start, nw, err);
+		for (size_t w = 0; w < nw && next < n; w++) {
+			for (uint64_t bits = r->keep[w]; bits && next < n; bits &= bits - 1) {
+				/* crash indexes a split file's bitmap in 64-bit words from
+				 * start_pfn: ranges must start on a multiple of 64 */
+				if (seen++ == total * next / n)
+					points[next++] = start + 64 * w;
+			}
+		}
+	}
+	while (next < n)
+		points[next++] = r->src.max_pfn;
+	points[n] = r->src.max_pfn;
+	*r->stats = saved;
+	return st;
+}
+
+static enum kd_status save_split(struct save_ctx *c, struct fmt_kdump_info *info,
+				 struct kd_err *err)
+{
+	const struct col_options *opt = c->run.opt;
+	size_t n = opt->nr_split;
+	uint64_t *points = calloc(n + 1, sizeof(*points));
+	struct col_stats first = { 0 };
+	enum kd_status st;
+
+	if (!points)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	st = split_points(c, n, points, err);
+	for (size_t i = 0; i < n && st == KD_OK; i++) {
+		info->split = true;
+		info->start_pfn = points[i];
+		info->end_pfn = points[i + 1];
+		c->run.range_start = points[i];
+		/*
+		 * crash routes a pfn to the first file with start <= pfn <= end
+		 * (inclusive), so each file also holds the first page of the next
+		 * range; libkdumpfile reads [start, end) and ignores that copy.
+		 */
+		c->run.range_end = points[i + 1] + (i + 1 < n ? 1 : 0);
+		if (i == 1)
+			first = *c->run.stats;
+		st = save_file(c, opt->split_files[i], info, err);
+		close_file(c);
+		if (i > 0) {
+			/* page classes are counted once, in the first file's pass */
+			struct col_stats *s = c->run.stats;
+
+			s->pages_present = first.pages_present;
+			s->pages_cache = first.pages_cache;
+			s->pages_cache_private = first.pages_cache_private;
+			s->pages_user = first.pages_user;
+			s->pages_free = first.pages_free;
+			s->pages_hwpoison = first.pages_hwpoison;
+			s->pages_offline = first.pages_offline;
+			s->pages_unreadable = first.pages_unreadable;
+		}
+	}
+	free(points);
+	return st;
 }
 
 enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, struct kd_err *err)
@@ -155,38 +277,20 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 		return col_save_elf(opt, stats, err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st = col_run_setup(&c.run, opt, stats, err);
-	if (st != KD_OK)
-		goto out;
-	fill_info(&c, &info);
-	c.run.level = info.dump_level;
-	if (opt->format == COL_FORMAT_FLAT)
-		st = col_sink_open_flat(&c.sink, 1, "standard output", opt->work_dir, err);
-	else
-		st = col_sink_open_file(&c.sink, opt->output, opt->force, err);
-	c.out_open = c.sink.fd >= 0;
-	if (st == KD_OK)
-		st = col_kdump_create(&c.out, &c.sink, &info, err);
-	if (st != KD_OK)
-		goto out;
-	st = build_bitmaps(&c, &stats->pages_dumpable, err);
-	if (c.run.filter)
-		col_filter_report(c.run.filter);
-	if (st == KD_OK)
-		st = col_kdump_begin_pages(&c.out, stats->pages_dumpable, c.run.level & 1, err);
-	if (st == KD_OK)
-		st = write_pages(&c, err);
 	if (st == KD_OK) {
-		st = col_kdump_finish(&c.out, true, err);
+		fill_info(&c, &info);
+		c.run.level = info.dump_level;
+		c.run.codec = info.codec;
+		if (opt->nr_split)
+			st = save_split(&c, &info, err);
+		else
+			st = save_file(&c, opt->output, &info, err);
 		stats->complete = st == KD_OK;
-	} else {
-		/* keep what was written: flush it, the header stays marked incomplete */
-		col_kdump_finish(&c.out, false, NULL);
-		kd_err_prefix(err, "'%s' is incomplete (%llu of %llu pages written)", c.sink.path,
-			      (unsigned long long)c.out.written_descs,
-			      (unsigned long long)stats->pages_dumpable);
+		if (c.run.filter)
+			col_filter_report(c.run.filter);
 	}
-out:
-	save_teardown(&c);
+	close_file(&c);
+	col_run_teardown(&c.run);
 	stats->seconds = col_elapsed(&t0);
 	return st;
 }

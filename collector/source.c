@@ -128,6 +128,93 @@ enum kd_status col_source_open(struct col_source *src, const char *path, bool ne
 	return st;
 }
 
+/* Open the other files of a split set (from paths, or sharing descriptors with @from). */
+static enum kd_status open_part(struct col_source *src, size_t i, const char *path,
+				const struct fmt_input *from, struct kd_err *err)
+{
+	enum kd_status st;
+
+	if (from)
+		st = fmt_input_from_fd(fmt_input_fd(from), fmt_input_name(from), &src->xin[i], err);
+	else
+		st = fmt_input_open(path, &src->xin[i], err);
+	if (st == KD_OK)
+		st = fmt_kdump_open(src->xin[i], &src->xkd[i], err);
+	return st;
+}
+
+static enum kd_status open_parts(struct col_source *src, struct fmt_input *const *from, size_t n,
+				 struct kd_err *err)
+{
+	enum kd_status st = KD_OK;
+
+	src->xin = calloc(n, sizeof(*src->xin));
+	src->xkd = calloc(n, sizeof(*src->xkd));
+	if (!src->xin || !src->xkd)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	src->nx = n;
+	for (size_t i = 0; i < n && st == KD_OK; i++)
+		st = open_part(src, i, NULL, from[i], err);
+	return st;
+}
+
+static bool in_split_range(const struct fmt_kdump *kd, uint64_t pfn)
+{
+	const struct fmt_kdump_info *ki = fmt_kdump_get_info(kd);
+
+	return !ki->split || (pfn >= ki->start_pfn && pfn < ki->end_pfn);
+}
+
+/* The file of a split set that holds @pfn (the only file otherwise). */
+static struct fmt_kdump *kd_for_pfn(const struct col_source *src, uint64_t pfn)
+{
+	for (size_t i = 0; i < src->nx; i++) {
+		if (in_split_range(src->xkd[i], pfn))
+			return src->xkd[i];
+	}
+	return src->kd;
+}
+
+enum kd_status col_source_open_set(struct col_source *src, char *const *paths, size_t n,
+				   struct kd_err *err)
+{
+	const struct fmt_kdump_info *first;
+	enum kd_status st = col_source_open(src, paths[0], false, err);
+
+	if (st != KD_OK)
+		return st;
+	if (!src->kd || !fmt_kdump_get_info(src->kd)->split) {
+		st = kd_err_set(err, KD_ERR_INVALID, "'%s' is not a file of a --split set", paths[0]);
+		goto fail;
+	}
+	first = fmt_kdump_get_info(src->kd);
+	src->xin = calloc(n - 1, sizeof(*src->xin));
+	src->xkd = calloc(n - 1, sizeof(*src->xkd));
+	if (!src->xin || !src->xkd) {
+		st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	src->nx = n - 1;
+	for (size_t i = 1; i < n && st == KD_OK; i++) {
+		const struct fmt_kdump_info *ki;
+
+		st = open_part(src, i - 1, paths[i], NULL, err);
+		if (st != KD_OK)
+			break;
+		ki = fmt_kdump_get_info(src->xkd[i - 1]);
+		if (!ki->split || ki->max_mapnr != first->max_mapnr ||
+		    ki->block_size != first->block_size)
+			st = kd_err_set(err, KD_ERR_INVALID,
+					"'%s' does not belong to the split set of '%s'", paths[i],
+					paths[0]);
+	}
+	if (st == KD_OK)
+		return KD_OK;
+fail:
+	col_source_close(src);
+	return st;
+}
+
 enum kd_status col_source_clone(const struct col_source *parent, struct col_source *child,
 				struct kd_err *err)
 {
@@ -145,6 +232,11 @@ enum kd_status col_source_clone(const struct col_source *parent, struct col_sour
 	st = fmt_input_from_fd(fmt_input_fd(parent->in), fmt_input_name(parent->in), &child->in, err);
 	if (st == KD_OK && parent->kd)
 		st = fmt_kdump_open(child->in, &child->kd, err);	/* its own codec state */
+	child->xin = NULL;
+	child->xkd = NULL;
+	child->nx = 0;
+	if (st == KD_OK && parent->nx)
+		st = open_parts(child, parent->xin, parent->nx, err);
 	if (st == KD_OK)
 		st = source_buffers(child, err);
 	if (st != KD_OK)
@@ -160,6 +252,12 @@ void col_source_close(struct col_source *src)
 		fmt_vmcore_destroy(src->vc);
 	}
 	fmt_kdump_destroy(src->kd);
+	for (size_t i = 0; i < src->nx; i++) {
+		fmt_kdump_destroy(src->xkd ? src->xkd[i] : NULL);
+		fmt_input_destroy(src->xin ? src->xin[i] : NULL);
+	}
+	free(src->xkd);
+	free(src->xin);
 	fmt_input_destroy(src->in);
 	free(src->bounce);
 	free(src->zero);
@@ -236,7 +334,7 @@ enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8
 	ssize_t i;
 
 	if (src->kd) {
-		enum kd_status st = fmt_kdump_read_page(src->kd, pfn, src->bounce, err);
+		enum kd_status st = fmt_kdump_read_page(kd_for_pfn(src, pfn), pfn, src->bounce, err);
 
 		if (st != KD_OK)
 			return st;
@@ -279,12 +377,14 @@ static enum kd_status kdump_read_phys(struct col_source *src, uint64_t paddr, ui
 		size_t chunk = src->page_size - in < len ? (size_t)(src->page_size - in) : len;
 		enum kd_status st;
 
-		if (!fmt_kdump_pfn_dumpable(src->kd, pfn))
+		struct fmt_kdump *kd = kd_for_pfn(src, pfn);
+
+		if (!fmt_kdump_pfn_dumpable(kd, pfn) || !in_split_range(kd, pfn))
 			return kd_err_set(err, KD_ERR_NODATA, "physical address %#llx is not in the dump",
 					  (unsigned long long)paddr);
 		if (pfn != src->pcache_pfn) {
 			src->pcache_pfn = UINT64_MAX;
-			st = fmt_kdump_read_page(src->kd, pfn, src->pcache, err);
+			st = fmt_kdump_read_page(kd, pfn, src->pcache, err);
 			if (st != KD_OK)
 				return st;
 			src->pcache_pfn = pfn;
@@ -310,10 +410,41 @@ enum kd_status col_source_read_phys(void *ctx, uint64_t paddr, void *buf, size_t
 	return source_copy(src, paddr, buf, len, err);
 }
 
+/* A split set: each file's 2nd bitmap counts only inside its own range. */
+static void split_dumpable(const struct col_source *src, uint64_t start, uint64_t *bits,
+			   size_t nwords)
+{
+	uint64_t w[64];
+
+	memset(bits, 0, nwords * sizeof(*bits));
+	for (size_t f = 0; f <= src->nx; f++) {
+		const struct fmt_kdump *kd = f ? src->xkd[f - 1] : src->kd;
+		const struct fmt_kdump_info *ki = fmt_kdump_get_info(kd);
+
+		for (size_t i = 0; i < nwords; i += 64) {
+			size_t n = nwords - i < 64 ? nwords - i : 64;
+
+			fmt_kdump_bitmap_words(kd, true, start + 64 * i, w, n);
+			for (size_t k = 0; k < n; k++) {
+				uint64_t lo = start + 64 * (i + k);
+
+				for (uint64_t b = w[k]; b; b &= b - 1) {
+					uint64_t pfn = lo + (uint64_t)__builtin_ctzll(b);
+
+					if (pfn >= ki->start_pfn && pfn < ki->end_pfn)
+						bits[i + k] |= 1ull << (pfn - lo);
+				}
+			}
+		}
+	}
+}
+
 void col_source_dumpable(const struct col_source *src, uint64_t start, uint64_t *bits,
 			 size_t nwords)
 {
-	if (src->kd)
+	if (src->kd && src->nx)
+		split_dumpable(src, start, bits, nwords);
+	else if (src->kd)
 		fmt_kdump_bitmap_words(src->kd, true, start, bits, nwords);
 	else
 		col_source_present(src, start, bits, nwords);

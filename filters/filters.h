@@ -148,4 +148,37 @@ enum kd_status flt_exclude_window(struct flt_model *m, int dump_level, uint64_t 
 				  uint64_t n, uint64_t *bits, struct flt_stats *stats,
 				  struct kd_err *err);
 
+/* ------------------------------------------------------------------ */
+/* dmesg.c: the dead kernel's log buffer (vmcore-save --dump-dmesg). */
+
+/** Receives the formatted log in pieces of any size; an error stops the walk. */
+typedef enum kd_status (*flt_dmesg_write_fn)(void *ctx, const char *buf, size_t len,
+					     struct kd_err *err);
+
+/**
+ * Write the kernel log of the dumped kernel to @write, oldest record first,
+ * formatted as makedumpfile --dump-dmesg writes it: "[%5llu.%06llu] text"
+ * per record, the lines after a newline inside a record indented to the text
+ * column, bytes that are neither printable nor white space as "\xNN"
+ * (sign-extended from 0x80 up, as makedumpfile prints them). Records without
+ * text are skipped, as makedumpfile does.
+ *
+ * Reads the lockless printk ringbuffer (Linux 5.10+, SYMBOL(prb)) or else
+ * the structured log_buf (3.5-5.9, SYMBOL(log_buf) and SIZE(printk_log));
+ * every address goes through @m's virtual address translation, so the model
+ * needs page tables (or a direct-map hint covering the log).
+ * @records (may be NULL) is incremented for each record written, so after a
+ * failure it counts the records written before it.
+ *
+ * Errors: KD_ERR_NODATA (VMCOREINFO lacks a key; the message names it, or an
+ * address is not in the dump), KD_ERR_NOTIMPL (log layout not supported),
+ * KD_ERR_CORRUPT (a ring header or record that cannot be right), KD_ERR_NOMEM,
+ * and what @write returns. A ringbuffer record that cannot be read or cannot
+ * be right is skipped and the walk goes on: every good record is written,
+ * then the first problem is returned with the number of skipped records. In
+ * a log_buf the records are chained, so the walk stops at a bad one.
+ */
+enum kd_status flt_dmesg_dump(struct flt_model *m, flt_dmesg_write_fn write, void *ctx,
+			      uint64_t *records, struct kd_err *err);
+
 #endif

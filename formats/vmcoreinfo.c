@@ -157,8 +157,14 @@ static enum kd_status vmci_line(struct fmt_vmcoreinfo *vi, char *line, unsigned 
 			*eq = '=';
 			return bad_line(err, lineno, line, "unterminated key");
 		}
+		/* decimal as the kernel prints them, but some arch lines use 0x%lx
+		 * (6.12 x86_64: NUMBER(VMALLOC_START)=0xff6c...) */
+		bool hex = value[0] == '0' && (value[1] == 'x' || value[1] == 'X');
+
 		if (kind == FMT_VMCI_SYMBOL)
 			ok = parse_num(value, 16, false, &u);
+		else if (hex)
+			ok = parse_num(value + 2, 16, false, &u);
 		else if (kind == FMT_VMCI_NUMBER)
 			ok = parse_num(value, 10, true, &u);
 		else

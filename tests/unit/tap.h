@@ -12,7 +12,8 @@ struct tap {
 /* Record one check: prints "ok - NAME" or "not ok - NAME (file:line)". */
 #define TAP_CHECK(t, cond, ...)                                                 \
 	do {                                                                    \
-		if (cond) {                                                     \
+		const int tap_ok_ = !!(cond);                                   \
+		if (tap_ok_) {                                                  \
 			(t)->passed++;                                          \
 			printf("ok - ");                                        \
 		} else {                                                        \
@@ -20,7 +21,7 @@ struct tap {
 			printf("not ok - ");                                    \
 		}                                                               \
 		printf(__VA_ARGS__);                                            \
-		if (!(cond))                                                    \
+		if (!tap_ok_)                                                   \
 			printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond);      \
 		printf("\n");                                                   \
 	} while (0)

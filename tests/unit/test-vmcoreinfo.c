@@ -17,6 +17,7 @@ static const char sample[] =
 	"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
 	"NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
 	"NUMBER(phys_base)=96468992\n"
+	"NUMBER(VMALLOC_START)=0xff6cea8c00000000\n"
 	"SOMETHING_NEW(foo)=bar\n"
 	"KERNELOFFSET=16000000\n"
 	"CRASHTIME=1795376315\n";
@@ -31,6 +32,7 @@ static const struct bad_case bad_cases[] = {
 	{ "PAGESIZE=4096\nSIZE(page)=-64\n", "not a decimal" },
 	{ "PAGESIZE=4096\nOFFSET(page.flags)=12abc\n", "not a decimal" },
 	{ "PAGESIZE=4096\nNUMBER(x)=\n", "not a decimal" },
+	{ "PAGESIZE=4096\nNUMBER(x)=0xzz\n", "not a decimal" },
 	{ "PAGESIZE=4095\n", "power of two" },
 	{ "PAGESIZE=4096\nKERNELOFFSET=xyz\n", "hex" },
 	{ "PAGESIZE=4096\nno equals sign here\n", "KEY=VALUE" },
@@ -64,6 +66,8 @@ int main(void)
 		  "negative NUMBER");
 	TAP_CHECK(&t, fmt_vmci_number(vi, "PAGE_SLAB_MAPCOUNT_VALUE", &n) && n == -184549376,
 		  "6.12 page-type NUMBER");
+	TAP_CHECK(&t, fmt_vmci_number(vi, "VMALLOC_START", &n) && (uint64_t)n == 0xff6cea8c00000000ull,
+		  "hex NUMBER (6.12 VMALLOC_START)");
 	TAP_CHECK(&t, fmt_vmci_kerneloffset(vi, &u) && u == 0x16000000, "KERNELOFFSET is hex");
 	TAP_CHECK(&t, fmt_vmci_crashtime(vi) == 1795376315, "CRASHTIME");
 	TAP_CHECK(&t, fmt_vmci_str(vi, "SOMETHING_NEW(foo)") != NULL, "unknown key kept");
