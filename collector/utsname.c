@@ -76,6 +76,8 @@ void col_fill_utsname(struct col_source *src, char uts[6][FMT_KDUMP_UTS_LEN])
 	if (read_init_uts(src, uts))
 		return;
 	snprintf(uts[0], FMT_KDUMP_UTS_LEN, "Linux");
-	snprintf(uts[2], FMT_KDUMP_UTS_LEN, "%s", rel ? rel : "");
+	snprintf(uts[2], FMT_KDUMP_UTS_LEN, "%s", rel ? rel : "unknown");
+	/* libkdumpfile ignores a utsname whose version is empty (and then knows no arch) */
+	snprintf(uts[3], FMT_KDUMP_UTS_LEN, "unknown");
 	snprintf(uts[4], FMT_KDUMP_UTS_LEN, "%s", machine_name(src->machine));
 }

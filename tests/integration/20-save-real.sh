@@ -29,10 +29,7 @@ for level in 0 1; do
 		# crash on every dump would take minutes; the codecs differ only in page bytes,
 		# which kdcompare checks, so crash opens one dump per level plus the zstd one.
 		if [ "$codec" = -c ] || { [ "$level" = 1 ] && [ "$codec" = -z ]; } || [ -n "${KD_CRASH_ALL:-}" ]; then
-			"$KD_ROOT/tests/vm/crash-check" -o "$KD_TMP/crash.txt" "$vmlinux" "$out" >"$KD_TMP/cc" 2>&1
-			rc=$?
-			kd_result $rc "crash opens vmcore-save $name: sys, bt (sysrq_handle_crash), log"
-			[ $rc -eq 0 ] || tail -20 "$KD_TMP/cc"
+			kd_crash_check "crash opens vmcore-save $name: sys, bt (sysrq_handle_crash), log" "$vmlinux" "$out"
 		fi
 		rm -f "$out"
 	done

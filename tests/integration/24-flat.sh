@@ -28,10 +28,7 @@ if command -v makedumpfile >/dev/null; then
 	kd_result $? "makedumpfile -R rebuilds our stream identically"
 fi
 if [ -n "${vmlinux:-}" ] && [ -r "$vmlinux" ]; then
-	"$KD_ROOT/tests/vm/crash-check" -o "$T/crash.txt" "$vmlinux" "$T/flat" >"$T/cc" 2>&1
-	rc=$?
-	kd_result $rc "crash opens the flattened stream itself: sys, bt, log"
-	[ $rc -eq 0 ] || tail -20 "$T/cc"
+	kd_crash_check "crash opens the flattened stream itself: sys, bt, log" "$vmlinux" "$T/flat"
 fi
 
 head -c $(( $(stat -c %s "$T/flat") / 2 )) "$T/flat" >"$T/half"

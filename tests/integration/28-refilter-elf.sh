@@ -53,9 +53,7 @@ vs -E -d 0 "$vmcore" "$T/elf0"
 "$KD_TOOLS/kdcompare" --all "$vmcore" "$T/elf0" >"$T/cmp" 2>&1
 kd_result $? "-E -d 0 holds every page of the vmcore ($(tail -1 "$T/cmp"))"
 if [ -n "${vmlinux:-}" ] && [ -r "$vmlinux" ]; then
-	"$KD_ROOT/tests/vm/crash-check" -o "$T/crash.txt" "$vmlinux" "$T/elf31" >"$T/cc" 2>&1
-	kd_result $? "crash opens the -E -d 31 dump: sys, bt, log"
-	"$KD_ROOT/tests/vm/crash-check" -o "$T/crash2.txt" "$vmlinux" "$T/zstd" >"$T/cc" 2>&1
-	kd_result $? "crash opens the re-filtered -z dump: sys, bt, log"
+	kd_crash_check "crash opens the -E -d 31 dump: sys, bt, log" "$vmlinux" "$T/elf31"
+	kd_crash_check "crash opens the re-filtered -z dump: sys, bt, log" "$vmlinux" "$T/zstd"
 fi
 kd_expect_error "-E with a codec" "do not apply" "$VMCORE_SAVE" -E -c "$vmcore" "$T/x"

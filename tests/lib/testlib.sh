@@ -58,3 +58,22 @@ kd_expect_error() {
 		sed 's/^/    /' "$KD_TMP/err" | head -20
 	fi
 }
+
+# The ASan+UBSan pass checks our programs on the same inputs; what external tools (crash,
+# QEMU guests) see of the output is the same bytes as in the plain pass, so it runs there only.
+kd_asan() { case $BUILD in *asan*) return 0 ;; esac; return 1; }
+
+# kd_crash_check NAME VMLINUX DUMP...: the crash utility opens the dump(s): sys, bt, log.
+kd_crash_check() {
+	local name=$1 rc
+	shift
+	if kd_asan; then
+		echo "skip - $name (crash runs in the plain pass)"
+		return 0
+	fi
+	"$KD_ROOT/tests/vm/crash-check" -o "$KD_TMP/crash.txt" "$@" >"$KD_TMP/cc" 2>&1
+	rc=$?
+	kd_result $rc "$name"
+	[ $rc -eq 0 ] || tail -20 "$KD_TMP/cc" | sed 's/^/    /'
+	return $rc
+}
