@@ -3,6 +3,7 @@
 
 #include "loader/kexec-load.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,18 @@ static enum kd_status parse_iomem(const struct ldr_options *opts, struct ldr_iom
 	return st;
 }
 
+/* Replace the bare "kexec_load: <strerror>" for errors whose cause needs saying. */
+static void explain_failure(const char *sysroot, bool unload, struct kd_err *err)
+{
+	int e = err ? err->sys_errno : 0;
+	char why[256];
+
+	if (e == EPERM || e == ENOSYS || e == EBUSY)
+		kd_err_sys(err, e, "kexec_load%s: %s", unload ? " (unload)" : "",
+			   ldr_kexec_explain(e, LDR_SYSCALL_KEXEC_LOAD, unload, sysroot, why,
+					     sizeof(why)));
+}
+
 enum kd_status ldr_kexec_load_plan(const struct ldr_plan *plan, const struct ldr_options *opts,
 				   bool dry_run, FILE *segments_out, struct kd_err *err)
 {
@@ -65,8 +78,11 @@ enum kd_status ldr_kexec_load_plan(const struct ldr_plan *plan, const struct ldr
 	}
 	if (segments_out)
 		ldr_kexec_plan_print(&kp, segments_out);
-	if (!dry_run)
+	if (!dry_run) {
 		st = ldr_kexec_load_crash(&kp, err);
+		if (st)
+			explain_failure(opts->sysroot, false, err);
+	}
 	ldr_kexec_plan_deinit(&kp);
 out_free:
 	ldr_iomem_destroy(io);
@@ -75,7 +91,11 @@ out_free:
 	return st;
 }
 
-enum kd_status ldr_kexec_load_unload(struct kd_err *err)
+enum kd_status ldr_kexec_load_unload(const char *sysroot, struct kd_err *err)
 {
-	return ldr_kexec_unload_crash(err);
+	enum kd_status st = ldr_kexec_unload_crash(err);
+
+	if (st)
+		explain_failure(sysroot, true, err);
+	return st;
 }

@@ -287,6 +287,15 @@ enum kd_status ldr_kexec_file_load(const struct ldr_plan *plan, const char *sysr
 /** Unload the crash kernel (KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH). */
 enum kd_status ldr_kexec_file_unload(const char *sysroot, struct kd_err *err);
 
+/**
+ * One line saying what @errnum from the kexec system call @sc means for a
+ * crash load (or unload). For EPERM it reads @sysroot's
+ * sys/kernel/security/lockdown and proc/sys/kernel/kexec_load_disabled to say
+ * which refusal it was. Returns a constant string or @buf.
+ */
+const char *ldr_kexec_explain(int errnum, enum ldr_syscall sc, bool unload, const char *sysroot,
+			      char *buf, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* kexec_load (-c, x86_64): segments, ELF core header and purgatory built here. */
 
@@ -300,8 +309,8 @@ enum kd_status ldr_kexec_file_unload(const char *sysroot, struct kd_err *err);
 enum kd_status ldr_kexec_load_plan(const struct ldr_plan *plan, const struct ldr_options *opts,
 				   bool dry_run, FILE *segments_out, struct kd_err *err);
 
-/** Unload the crash kernel with kexec_load (no segments). */
-enum kd_status ldr_kexec_load_unload(struct kd_err *err);
+/** Unload the crash kernel with kexec_load (no segments); @sysroot as for ldr_kexec_explain(). */
+enum kd_status ldr_kexec_load_unload(const char *sysroot, struct kd_err *err);
 
 /** Format a byte count as "128 MiB" / "1.5 GiB" / "4096 bytes" into @buf. */
 const char *ldr_size_str(uint64_t bytes, char *buf, size_t len);

@@ -28,6 +28,7 @@ struct cli {
 	bool json;
 	bool debug;
 	bool want_kexec_load;	/* -c */
+	bool skip_checks;	/* let the kernel judge what the plan would refuse */
 };
 
 enum {
@@ -38,6 +39,7 @@ enum {
 	OPT_JSON,
 	OPT_IOMEM,
 	OPT_SYSROOT,
+	OPT_SKIP_CHECKS,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "iomem", required_argument, NULL, OPT_IOMEM },
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+	{ "skip-checks", no_argument, NULL, OPT_SKIP_CHECKS },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
@@ -64,7 +67,7 @@ static const struct option long_opts[] = {
 static void usage(FILE *out)
 {
 	fputs("usage: kdump-load load [-s|-c] [-p] KERNEL [--initrd=FILE] [--append=STR]\n"
-	      "                       [--reuse-cmdline] [--no-defaults] [-d]\n"
+	      "                       [--reuse-cmdline] [--no-defaults] [--skip-checks] [-d]\n"
 	      "       kdump-load plan KERNEL [same options] [--json]\n"
 	      "       kdump-load unload [-c]       (also: -u, -p -u)\n"
 	      "       kdump-load status [--json]   (also: -S)\n"
@@ -179,6 +182,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_SYSROOT:
 			cli->opts.sysroot = optarg;
+			break;
+		case OPT_SKIP_CHECKS:
+			cli->skip_checks = true;
 			break;
 		case 'd':
 			cli->debug = true;
@@ -302,6 +308,17 @@ static int run_plan(const struct cli *cli)
 	return EXIT_OK;
 }
 
+/* The kernel said yes; say so if sysfs disagrees (a warning, not a failure). */
+static void warn_if_not_loaded(const char *sysroot)
+{
+	int64_t size;
+	int loaded;
+
+	if (ldr_sysfs_crash_state(sysroot, &loaded, &size, NULL) == KD_OK && loaded == 0)
+		fputs("kdump-load: warning: /sys/kernel/kexec_crash_loaded still reads 0\n",
+		      stderr);
+}
+
 static int run_load(const struct cli *cli)
 {
 	struct ldr_plan *plan;
@@ -321,8 +338,12 @@ static int run_load(const struct cli *cli)
 	if (cli->debug)
 		ldr_plan_print(plan, false, stderr);
 	if (ldr_plan_check(plan, &which, &err)) {
-		ldr_plan_destroy(plan);
-		return fail(exit_for_problem(which), err.msg);
+		if (!cli->skip_checks) {
+			ldr_plan_destroy(plan);
+			return fail(exit_for_problem(which), err.msg);
+		}
+		fprintf(stderr, "kdump-load: %s; --skip-checks: trying anyway\n", err.msg);
+		kd_err_clear(&err);
 	}
 	if (cli->want_kexec_load)
 		st = ldr_kexec_load_plan(plan, &cli->opts, false, cli->debug ? stderr : NULL, &err);
@@ -332,8 +353,10 @@ static int run_load(const struct cli *cli)
 		ldr_plan_destroy(plan);
 		return fail(exit_for_status(&err), err.msg);
 	}
-	printf("kdump-load: crash kernel '%s' loaded\n", plan->kernel);
+	printf("kdump-load: crash kernel '%s' loaded with %s\n", plan->kernel,
+	       cli->want_kexec_load ? "kexec_load" : "kexec_file_load");
 	ldr_plan_destroy(plan);
+	warn_if_not_loaded(cli->opts.sysroot);
 	return EXIT_OK;
 }
 
@@ -346,7 +369,7 @@ static int run_unload(const struct cli *cli)
 	if (rc >= 0)
 		return rc;
 	kd_err_clear(&err);
-	if (cli->want_kexec_load ? ldr_kexec_load_unload(&err)
+	if (cli->want_kexec_load ? ldr_kexec_load_unload(cli->opts.sysroot, &err)
 				 : ldr_kexec_file_unload(cli->opts.sysroot, &err))
 		return fail(exit_for_errno(err.sys_errno), err.msg);
 	puts("kdump-load: crash kernel unloaded");

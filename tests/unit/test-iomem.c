@@ -26,6 +26,8 @@ struct crash_case {
 static const struct crash_case crash_cases[] = {
 	{ DATA "arm64-field-low-high.txt", 2,
 	  { { 0x78000000, 0x7fffffff }, { 0x205fc0000000, 0x205fffffffff } }, 1, 2 },
+	{ DATA "arm64-6g-low-high.txt", 2,
+	  { { 0xf4000000, 0xfbffffff }, { 0x179200000, 0x1b91fffff } }, 1, 1 },
 	{ DATA "x86-1g-256m.txt", 1, { { 0x2f000000, 0x3effffff } }, 0, 2 },
 	{ DATA "x86-none.txt", 0, { { 0, 0 } }, -1, 2 },
 	{ DATA "nested-ram.txt", 1, { { 0x2b000000, 0x3affffff } }, 0, 5 },

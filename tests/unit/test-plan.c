@@ -452,6 +452,68 @@ static void test_state(struct tap *t, struct fixture *f)
 	write_text(f->root, "sys/kernel/kexec_crash_size", "268435456\n");
 }
 
+struct explain_case {
+	int errnum;
+	enum ldr_syscall sc;
+	const char *want;
+};
+
+static const struct explain_case explain_cases[] = {
+	{ EADDRNOTAVAIL, LDR_SYSCALL_KEXEC_FILE_LOAD, "no room in crash kernel memory" },
+	{ ENOMEM, LDR_SYSCALL_KEXEC_FILE_LOAD, "too small" },
+	{ EKEYREJECTED, LDR_SYSCALL_KEXEC_FILE_LOAD, "signature rejected" },
+	{ ENOKEY, LDR_SYSCALL_KEXEC_FILE_LOAD, "signature rejected" },
+	{ EBADMSG, LDR_SYSCALL_KEXEC_FILE_LOAD, "signature rejected" },
+	{ ENOSYS, LDR_SYSCALL_KEXEC_FILE_LOAD, "CONFIG_KEXEC_FILE" },
+	{ ENOSYS, LDR_SYSCALL_KEXEC_LOAD, "no kexec_load" },
+	{ ENOEXEC, LDR_SYSCALL_KEXEC_FILE_LOAD, "does not accept this image" },
+	{ EBUSY, LDR_SYSCALL_KEXEC_FILE_LOAD, "in progress" },
+	{ EINVAL, LDR_SYSCALL_KEXEC_FILE_LOAD, "command line too long" },
+	{ EPERM, LDR_SYSCALL_KEXEC_FILE_LOAD, "needs root" },
+	{ EIO, LDR_SYSCALL_KEXEC_FILE_LOAD, "failed" },
+};
+
+static void test_explain(struct tap *t, struct fixture *f)
+{
+	char buf[256], dir[200];
+	const char *msg;
+	size_t i;
+
+	for (i = 0; i < sizeof(explain_cases) / sizeof(explain_cases[0]); i++) {
+		msg = ldr_kexec_explain(explain_cases[i].errnum, explain_cases[i].sc, false,
+					"/nonexistent-root", buf, sizeof(buf));
+		TAP_CHECK(t, strstr(msg, explain_cases[i].want) != NULL, "errno %d explained: %s",
+			  explain_cases[i].errnum, msg);
+	}
+	snprintf(dir, sizeof(dir), "%s/sys/kernel/security", f->root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/proc/sys", f->root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/proc/sys/kernel", f->root);
+	mkdir(dir, 0755);
+	write_text(f->root, "proc/sys/kernel/kexec_load_disabled", "1\n");
+	msg = ldr_kexec_explain(EPERM, LDR_SYSCALL_KEXEC_FILE_LOAD, false, f->root, buf, sizeof(buf));
+	TAP_CHECK(t, strstr(msg, "kexec_load_disabled = 1") != NULL, "EPERM, kexec disabled: %s",
+		  msg);
+	write_text(f->root, "sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
+	msg = ldr_kexec_explain(EPERM, LDR_SYSCALL_KEXEC_FILE_LOAD, false, f->root, buf, sizeof(buf));
+	TAP_CHECK(t, strstr(msg, "signature rejected: the kernel is locked down (integrity)") != NULL,
+		  "EPERM under lockdown, kexec_file_load: %s", msg);
+	msg = ldr_kexec_explain(EPERM, LDR_SYSCALL_KEXEC_LOAD, false, f->root, buf, sizeof(buf));
+	TAP_CHECK(t, strstr(msg, "refuses kexec_load") != NULL, "EPERM under lockdown, kexec_load: %s",
+		  msg);
+	snprintf(dir, sizeof(dir), "%s/sys/kernel/security/lockdown", f->root);
+	unlink(dir);
+	snprintf(dir, sizeof(dir), "%s/sys/kernel/security", f->root);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/proc/sys/kernel/kexec_load_disabled", f->root);
+	unlink(dir);
+	snprintf(dir, sizeof(dir), "%s/proc/sys/kernel", f->root);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/proc/sys", f->root);
+	rmdir(dir);
+}
+
 static void test_misc(struct tap *t)
 {
 	char buf[32];
@@ -494,6 +556,7 @@ int main(void)
 	test_plan_problems(&t, &f);
 	test_print(&t, &f);
 	test_state(&t, &f);
+	test_explain(&t, &f);
 	fixture_deinit(&f);
 	return tap_finish(&t);
 }
