@@ -66,8 +66,12 @@ struct col_sink {
 	const char *path;		/* for messages */
 	bool flat;
 	bool own_fd;
-	int aux_fd;			/* flat: unnamed work file mirroring what is read back */
+	int aux_fd;			/* flat/null: unnamed work file mirroring what is read back */
 	uint64_t size;			/* end of the highest byte written */
+	uint64_t limit;			/* -L: no byte at or past this offset (0: none) */
+	uint64_t last_end;		/* how far the last write got, even when it failed */
+	bool null;			/* --dry-run: nothing is written */
+	bool is_open;
 };
 
 /** Create an output file: mode 0600, never through a symlink, never over a file without @force. */
@@ -76,6 +80,12 @@ enum kd_status col_sink_open_file(struct col_sink *s, const char *path, bool for
 				  struct kd_err *err);
 enum kd_status col_sink_open_flat(struct col_sink *s, int fd, const char *name,
 				  const char *work_dir, struct kd_err *err);
+/** --dry-run: count the bytes, write nothing. */
+enum kd_status col_sink_open_null(struct col_sink *s, const char *name, const char *work_dir,
+				  struct kd_err *err);
+/** Open the sink the options ask for: file, flattened stdout, or nothing (--dry-run). */
+enum kd_status col_sink_open_for(struct col_sink *s, const struct col_options *opt,
+				 const char *path, struct kd_err *err);
 enum kd_status col_sink_pwrite(struct col_sink *s, const void *buf, size_t len, uint64_t off,
 			       struct kd_err *err);
 /** Write bytes that col_sink_read_back() will need again. */

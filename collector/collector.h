@@ -29,6 +29,12 @@ struct col_options {
 	const char *work_dir;		/* --work-dir: temporary files (-F) */
 	bool rearrange;			/* -R: flattened stream on stdin -> file */
 	bool dump_dmesg;		/* --dump-dmesg VMCORE LOGFILE */
+	int levels[8];			/* -d 31,11: levels to try in turn when space runs out */
+	size_t nr_levels;
+	uint64_t size_limit;		/* -L: the output may not grow past this (0: none) */
+	bool dry_run;			/* --dry-run: everything but writing the output */
+	bool check_params;		/* --check-params: validate the options and stop */
+	bool debug;			/* -D */
 	char **split_files;		/* --split: the output files */
 	size_t nr_split;
 	char **reassemble_files;	/* --reassemble: the split files to merge into output */

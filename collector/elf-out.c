@@ -314,8 +314,8 @@ enum kd_status col_save_elf(const struct col_options *opt, struct col_stats *sta
 	if (st == KD_OK)
 		st = elf_prepare(&e, opt, err);
 	if (st == KD_OK) {
-		st = col_sink_open_file(&e.sink, opt->output, opt->force, err);
-		e.sink_open = e.sink.fd >= 0;
+		st = col_sink_open_for(&e.sink, opt, opt->output, err);
+		e.sink_open = e.sink.is_open;
 	}
 	if (st == KD_OK)
 		st = elf_pass2(&e, err);

@@ -190,9 +190,35 @@ enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err)
 	return add_desc(out, out->zero_off, out->lay.block_size, 0, err);
 }
 
+/*
+ * The data write failed part way (full disk, -L): write the pending descriptors
+ * whose page data did reach the file, so every page on disk stays readable.
+ */
+static void salvage_descs(struct col_kdump_out *out)
+{
+	uint64_t ok_end = out->sink->last_end;
+	size_t n = 0;
+
+	if (out->dbuf_len == 0 || ok_end <= out->dbuf_off)
+		ok_end = out->dbuf_off;
+	while (n * FMT_KDUMP_DESC_SIZE < out->desc_len) {
+		const uint8_t *d = out->descs + n * FMT_KDUMP_DESC_SIZE;
+
+		if (get_le64(d) + get_le32(d + 8) > ok_end)
+			break;
+		n++;
+	}
+	if (n && col_sink_pwrite(out->sink, out->descs, n * FMT_KDUMP_DESC_SIZE,
+				 out->lay.desc_off + out->desc_first * FMT_KDUMP_DESC_SIZE, NULL) == KD_OK)
+		out->written_descs = out->desc_first + n;
+}
+
 enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct kd_err *err)
 {
 	enum kd_status st = flush_all(out, err);
+
+	if (st != KD_OK && !complete)
+		salvage_descs(out);
 
 	if (st == KD_OK)
 		st = col_sink_sync(out->sink, err);

@@ -25,6 +25,30 @@ static void install_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* -d 31,11: when a level's dump does not fit (full disk, -L), try the next one. */
+static enum kd_status save_with_fallback(struct col_options *opt, struct col_stats *stats,
+					 struct kd_err *err)
+{
+	size_t n = opt->nr_levels ? opt->nr_levels : 1;
+	enum kd_status st = KD_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		if (opt->nr_levels)
+			opt->dump_level = opt->levels[i];
+		kd_err_clear(err);
+		st = col_save(opt, stats, err);
+		if (stats->pages_present || stats->bytes_written)
+			col_print_stats(stderr, opt, stats);
+		if (st != KD_ERR_NOSPC || i + 1 == n || opt->format == COL_FORMAT_FLAT ||
+		    (opt->stop && *opt->stop))
+			break;
+		fprintf(stderr, "vmcore-save: %s\nvmcore-save: retrying with dump level %d\n", err->msg,
+			opt->levels[i + 1]);
+		opt->force = true;	/* replace the partial file of the level that did not fit */
+	}
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	struct col_options opt;
@@ -41,6 +65,11 @@ int main(int argc, char **argv)
 	}
 	if (exit_now)
 		return COL_EXIT_OK;
+	if (opt.check_params) {
+		if (opt.message_level & 2)
+			printf("vmcore-save: the parameters are valid\n");
+		return COL_EXIT_OK;
+	}
 	install_signals();
 	opt.stop = &stop_requested;
 	opt.warn = stderr;
@@ -51,9 +80,7 @@ int main(int argc, char **argv)
 		if (st == KD_OK && (opt.message_level & 2))
 			printf("The dmesg log is saved to %s.\n", opt.output);
 	} else {
-		st = col_save(&opt, &stats, &err);
-		if (stats.pages_present || stats.bytes_written)
-			col_print_stats(stderr, &opt, &stats);
+		st = save_with_fallback(&opt, &stats, &err);
 	}
 	if (st != KD_OK) {
 		fprintf(stderr, "vmcore-save: %s\n", err.msg);

@@ -15,6 +15,8 @@ enum {
 	OPT_WORK_DIR,
 	OPT_SPLIT,
 	OPT_DUMP_DMESG,
+	OPT_DRY_RUN,
+	OPT_CHECK_PARAMS,
 	OPT_REASSEMBLE,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
@@ -31,8 +33,8 @@ static const struct option long_opts[] = {
 	{ "split", no_argument, NULL, OPT_SPLIT },
 	{ "reassemble", no_argument, NULL, OPT_REASSEMBLE },
 	{ "dump-dmesg", no_argument, NULL, OPT_DUMP_DMESG },
-	{ "dry-run", no_argument, NULL, OPT_NOT_YET },
-	{ "check-params", no_argument, NULL, OPT_NOT_YET },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "check-params", no_argument, NULL, OPT_CHECK_PARAMS },
 	{ "work-dir", required_argument, NULL, OPT_WORK_DIR },
 	{ "mem-usage", no_argument, NULL, OPT_NOT_YET },
 	/* makedumpfile options kdumpkit does not implement */
@@ -66,6 +68,12 @@ static const char usage_text[] =
 	"  --reassemble    DUMPFILE1 DUMPFILE2... DUMPFILE: merge a split set into one file\n"
 	"  -R DUMPFILE     rebuild DUMPFILE from a flattened stream on standard input\n"
 	"  --work-dir DIR  where -F keeps its work file (default /tmp)\n"
+	"  -L SIZE         stop before the output grows past SIZE (K, M, G): an incomplete dump\n"
+	"  -d L1,L2,...    try the levels in turn while the output does not fit\n"
+	"  --dry-run       do everything but write the output (its size is reported)\n"
+	"  --check-params  only check the options\n"
+	"  -D              debug messages\n"
+	"  -b ORDER        accepted for makedumpfile compatibility (buffers are sized automatically)\n"
 	"  --message-level N  1 progress, 2 messages, 4 errors, 16 report (default 7)\n"
 	"  --show-stats    print the page statistics at the end\n"
 	"  --cyclic-buffer KIB  bitmap bytes per window (memory bound), default 64\n"
@@ -86,6 +94,61 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *ret)
 		return false;
 	*ret = v;
 	return true;
+}
+
+/* -d LEVEL or -d L1,L2,...: tried in turn when the output does not fit */
+static enum kd_status parse_levels(struct col_options *o, const char *arg, struct kd_err *err)
+{
+	const char *p = arg;
+	uint64_t v;
+
+	o->nr_levels = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char tok[16];
+
+		if (len == 0 || len >= sizeof(tok))
+			return kd_err_set(err, KD_ERR_INVALID, "dump level list '%s' is malformed", arg);
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (!parse_uint(tok, 31, &v))
+			return kd_err_set(err, KD_ERR_INVALID,
+					  "dump level '%s' is not a number from 0 to 31", tok);
+		if (o->nr_levels == sizeof(o->levels) / sizeof(o->levels[0]))
+			return kd_err_set(err, KD_ERR_INVALID, "too many dump levels in '%s'", arg);
+		o->levels[o->nr_levels++] = (int)v;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	o->dump_level = o->levels[0];
+	return KD_OK;
+}
+
+/* SIZE with an optional K, M or G suffix (powers of 1024) */
+static enum kd_status parse_size(const char *arg, uint64_t *ret, struct kd_err *err)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!arg || !*arg || *arg == '-')
+		return kd_err_set(err, KD_ERR_INVALID, "size '%s' is not a number", arg ? arg : "");
+	v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || end == arg || v == 0 || v > (UINT64_MAX >> shift))
+		return kd_err_set(err, KD_ERR_INVALID, "size '%s' is not a positive number (K, M, G allowed)",
+				  arg);
+	*ret = (uint64_t)v << shift;
+	return KD_OK;
 }
 
 static enum kd_status set_codec(struct col_options *o, enum fmt_codec_id id, struct kd_err *err)
@@ -111,13 +174,23 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 	case 'p':
 		return kd_err_set(err, KD_ERR_INVALID, "option -p (snappy) is not supported; use -l or -z");
 	case 'd':
-		if (strchr(arg, ','))
-			return kd_err_set(err, KD_ERR_INVALID,
-					  "a list of dump levels ('%s') is not supported yet", arg);
-		if (!parse_uint(arg, 31, &v))
-			return kd_err_set(err, KD_ERR_INVALID, "dump level '%s' is not a number from 0 to 31",
-					  arg);
-		o->dump_level = (int)v;
+		return parse_levels(o, arg, err);
+	case 'L':
+		return parse_size(arg, &o->size_limit, err);
+	case 'b':
+		/* makedumpfile's cache order: vmcore-save sizes its buffers itself */
+		if (!parse_uint(arg, 20, &v))
+			return kd_err_set(err, KD_ERR_INVALID, "-b order '%s' is not 0-20", arg);
+		return KD_OK;
+	case 'D':
+		o->debug = true;
+		o->message_level |= 8;
+		return KD_OK;
+	case OPT_DRY_RUN:
+		o->dry_run = true;
+		return KD_OK;
+	case OPT_CHECK_PARAMS:
+		o->check_params = true;
 		return KD_OK;
 	case 'f':
 		o->force = true;
@@ -172,12 +245,9 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 			return kd_err_set(err, KD_ERR_NOTIMPL, "-E with -F is not supported yet");
 		o->format = COL_FORMAT_ELF;
 		return KD_OK;
-	case 'D':
 	case 'x':
 	case 'i':
 	case 'g':
-	case 'L':
-	case 'b':
 		return kd_err_set(err, KD_ERR_NOTIMPL, "option '-%c' is not implemented yet", c);
 	default:
 		return kd_err_set(err, KD_ERR_INVALID, "unknown option (see vmcore-save --help)");

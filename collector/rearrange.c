@@ -119,7 +119,7 @@ enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct co
 			kd_err_prefix(err, "'%s' is incomplete", opt->output);
 		}
 	}
-	if (out.fd >= 0)
+	if (out.is_open)
 		stats->bytes_written = col_sink_close(&out);
 	free(buf);
 	stats->seconds = col_elapsed(&t0);

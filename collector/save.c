@@ -147,11 +147,8 @@ static enum kd_status save_file(struct save_ctx *c, const char *path,
 	enum kd_status st;
 
 	memset(&c->out, 0, sizeof(c->out));
-	if (opt->format == COL_FORMAT_FLAT)
-		st = col_sink_open_flat(&c->sink, 1, "standard output", opt->work_dir, err);
-	else
-		st = col_sink_open_file(&c->sink, path, opt->force, err);
-	c->out_open = c->sink.fd >= 0;
+	st = col_sink_open_for(&c->sink, opt, path, err);
+	c->out_open = c->sink.is_open;
 	if (st == KD_OK)
 		st = col_kdump_create(&c->out, &c->sink, info, err);
 	if (st != KD_OK)

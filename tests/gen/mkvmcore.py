@@ -4,8 +4,10 @@
 Usage: mkvmcore.py [--pfns KIND=FILE]... [--set KEY=VALUE]... SPEC OUT
 
 The spec language is documented in tests/gen/README.md. KIND for --pfns is one of
-present (every pfn covered by a PT_LOAD), nonzero (present pfns whose content is not
-all zero) or zero; FILE receives one lowercase hex pfn per line, sorted ascending.
+present (every pfn a PT_LOAD stores), nonzero (present pfns whose content is not all
+zero), zero, class:NAME (pfns given that class by a 'pages' line) or expect:LEVEL (the
+non-zero pages a dump at that level keeps); FILE receives one lowercase hex pfn per
+line, sorted ascending.
 --set overrides/adds a header key as if it were written at the end of the spec.
 Exit status: 0 on success, 1 on a bad spec or I/O error (message on stderr).
 """
@@ -119,9 +121,11 @@ class Spec:
     def __init__(self):
         self.hdr = {}
         self.multi = {k: [] for k in self.MULTI_KEYS}
-        self.loads = []   # dicts: line, paddr, size, vaddr, fill(text), filepages
-        self.rules = []   # (line, first_pfn, npages, fill text) in spec order
+        self.loads = []   # {"where", "addr", "attrs"} per load line, in spec order
+        self.rules = []   # {"where", "addr", "attrs"} per @ content line, in spec order
         self.pokes = []   # (line, physical address, KIND:VALUE)
+        self.mem_section = None   # (line, root address, attrs)
+        self.page_classes = []    # (line, first address, attrs)
         self.spec_dir = "."
 
     def set_key(self, key, value, where):
@@ -171,6 +175,21 @@ def parse_spec(path, overrides):
                 raise SpecError("%s: x86_64_map needs exactly vaddr= paddr= size= tables=" % where)
             vals = {k: parse_int(v, where) for k, v in attrs.items()}
             spec.pokes.extend(x86_64_map_pokes(where, parse_int(words[1][1:], where), **vals))
+        elif words[0] in ("mem_section", "pages"):
+            if len(words) < 2 or not words[1].startswith("@"):
+                raise SpecError("%s: expected '%s @ADDRESS KEY=VALUE...'" % (where, words[0]))
+            attrs = parse_attrs(words[2:], where)
+            need = {"mem_section": {"sections", "vmemmap", "backing"}, "pages": {"pages", "class"}}
+            if set(attrs) != need[words[0]]:
+                raise SpecError("%s: %s needs exactly %s" % (where, words[0],
+                                                            " ".join(k + "=" for k in sorted(need[words[0]]))))
+            item = (where, parse_int(words[1][1:], where), attrs)
+            if words[0] == "mem_section":
+                if spec.mem_section:
+                    raise SpecError("%s: mem_section given twice" % where)
+                spec.mem_section = item
+            else:
+                spec.page_classes.append(item)
         elif words[0] == "load" or words[0].startswith("@"):
             is_load = words[0] == "load"
             if is_load:
@@ -234,6 +253,10 @@ class Build:
         for item in spec.loads:
             self.loads.append(self.make_load(item))
         self.poke_data = [(addr, self.poke_bytes(where, text)) for where, addr, text in spec.pokes]
+        self.vmci_lines = None
+        if spec.mem_section:
+            self.poke_data.extend(self.kernel_model_pokes())
+        self.overlay = None   # pfn -> bytes, built on first use
         self.rules = []
         for item in spec.rules:
             first, npages = self.range_of(item)
@@ -300,26 +323,137 @@ class Build:
                 return load["fill"]
         return None
 
-    def page(self, pfn):
-        fill = self.content_fill(pfn)
-        data = fill.page(pfn) if fill else None
+    def build_overlay(self):
+        """Apply all pokes, in spec order, to copies of the pages they touch."""
         ps = self.page_size
-        start = pfn * ps
+        overlay = {}
         for addr, blob in self.poke_data:
-            if addr < start + ps and addr + len(blob) > start:
-                if data is None:
-                    data = bytes(ps)
-                buf = bytearray(data)
-                lo = max(addr, start)
-                hi = min(addr + len(blob), start + ps)
-                buf[lo - start:hi - start] = blob[lo - addr:hi - addr]
-                data = bytes(buf)
-        if data is not None and not any(data):
-            return None
-        return data
+            pos = 0
+            while pos < len(blob):
+                pfn, off = divmod(addr + pos, ps)
+                buf = overlay.get(pfn)
+                if buf is None:
+                    fill = self.content_fill(pfn)
+                    base = fill.page(pfn) if fill else None
+                    buf = overlay[pfn] = bytearray(base if base is not None else bytes(ps))
+                n = min(ps - off, len(blob) - pos)
+                buf[off:off + n] = blob[pos:pos + n]
+                pos += n
+        self.overlay = {pfn: (bytes(b) if any(b) else None) for pfn, b in overlay.items()}
+
+    def page(self, pfn):
+        if self.overlay is None:
+            self.build_overlay()
+        if pfn in self.overlay:
+            return self.overlay[pfn]
+        fill = self.content_fill(pfn)
+        return fill.page(pfn) if fill else None
+
+    # ---- a minimal kernel memory model (x86_64, SPARSEMEM_EXTREME + VMEMMAP, 6.1 layout) ----
+    def vmci_value(self, key, default=None):
+        if self.vmci_lines is None:
+            text = self.vmcoreinfo_text(with_model=False)
+            self.vmci_lines = dict(ln.partition("=")[::2] for ln in
+                                   (text.decode().splitlines() if text else []))
+        val = self.vmci_lines.get(key)
+        if val is None:
+            if default is None:
+                raise SpecError("mem_section: VMCOREINFO has no %s" % key)
+            return default
+        return int(val, 16) if key.startswith("SYMBOL(") else int(val, 0)
+
+    def kernel_model_pokes(self):
+        """mem_section root + section array, and struct pages for each 'pages' line."""
+        where, root, attrs = self.spec.mem_section
+        secs = parse_int(attrs["sections"].lstrip("@"), where)
+        vmemmap = parse_int(attrs["vmemmap"], where)
+        self.vmemmap_backing = parse_int(attrs["backing"].lstrip("@"), where)
+        ps = self.page_size
+        sec_bits = self.vmci_value("NUMBER(SECTION_SIZE_BITS)")
+        sec_size = self.vmci_value("SIZE(mem_section)")
+        map_off = self.vmci_value("OFFSET(mem_section.section_mem_map)")
+        per_root = ps // sec_size
+        pfns_per_sec = 1 << (sec_bits - (ps.bit_length() - 1))
+        max_pfn = max(ld["pfn"] + ld["npages"] for ld in self.loads)
+        nsec = (max_pfn + pfns_per_sec - 1) // pfns_per_sec
+        if nsec > per_root:
+            raise SpecError("%s: mem_section: more than one root of sections is not supported" % where)
+        pokes = [(root, struct.pack(self.bo + "Q", self.page_offset + secs))]
+        present = set()
+        for ld in self.loads:
+            for nr in range(ld["pfn"] // pfns_per_sec, (ld["pfn"] + ld["npages"] - 1) // pfns_per_sec + 1):
+                present.add(nr)
+        for nr in sorted(present):
+            # SECTION_MARKED_PRESENT | HAS_MEM_MAP | IS_ONLINE | IS_EARLY; vmemmap is the coded map
+            pokes.append((secs + nr * sec_size + map_off, struct.pack(self.bo + "Q", vmemmap | 0xF)))
+        self.model_symbols = {"SYMBOL(mem_section)": "%x" % (self.page_offset + root)}
+        for cwhere, addr, cattrs in self.spec.page_classes:
+            first, npages = self.range_of({"where": cwhere, "addr": addr, "attrs": {"pages": cattrs["pages"]}})
+            pokes.extend(self.struct_page_pokes(cwhere, first, npages, cattrs["class"], vmemmap))
+        return pokes
+
+    def struct_page_pokes(self, where, first, npages, klass, vmemmap):
+        v = self.vmci_value
+        size = v("SIZE(page)")
+        o_flags, o_mapping, o_mapcount = v("OFFSET(page.flags)"), v("OFFSET(page.mapping)"), v("OFFSET(page._mapcount)")
+        o_private, o_refcount, o_head = v("OFFSET(page.private)"), v("OFFSET(page._refcount)"), v("OFFSET(page.compound_head)")
+        o_order = v("OFFSET(page.compound_order)", -1)
+        pg = lambda name: 1 << v("NUMBER(%s)" % name)
+        head_mask = v("NUMBER(PG_head_mask)")
+        buddy = v("NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)")
+        anon_mapping = self.page_offset + 0x7F000001        # an anon_vma pointer | PAGE_MAPPING_ANON
+        file_mapping = self.page_offset + 0x7F001000        # an address_space pointer
+        kind, _, arg = klass.partition(":")
+        out = []
+
+        def page_struct(flags=0, mapping=0, private=0, mapcount=-1, refcount=1, head=0, order=None):
+            b = bytearray(size)
+            struct.pack_into(self.bo + "Q", b, o_flags, flags)
+            struct.pack_into(self.bo + "Q", b, o_head, head)
+            struct.pack_into(self.bo + "Q", b, o_mapping, mapping)
+            struct.pack_into(self.bo + "Q", b, o_private, private)
+            struct.pack_into(self.bo + "i", b, o_mapcount, mapcount)
+            struct.pack_into(self.bo + "i", b, o_refcount, refcount)
+            if order is not None and o_order >= 0:
+                b[o_order] = order
+            return bytes(b)
+
+        for i in range(npages):
+            pfn = first + i
+            if kind == "free":
+                order = parse_int(arg or "0", where)
+                block = 1 << order
+                if first % block or npages % block:
+                    raise SpecError("%s: free:%d needs a range aligned to %d pages" % (where, order, block))
+                data = page_struct(private=order, mapcount=buddy, refcount=0) if i % block == 0 \
+                    else page_struct(refcount=0)
+            elif kind == "anon":
+                data = page_struct(flags=pg("PG_lru") | pg("PG_swapbacked"), mapping=anon_mapping, mapcount=0)
+            elif kind in ("cache", "cache-private"):
+                flags = pg("PG_lru") | (pg("PG_private") if kind == "cache-private" else 0)
+                data = page_struct(flags=flags, mapping=file_mapping, private=1 if kind != "cache" else 0)
+            elif kind == "slab":
+                data = page_struct(flags=pg("PG_slab"))
+            elif kind == "kernel":
+                data = page_struct(flags=1 << 12)   # PG_reserved (12 on 6.1), kept at every level
+            elif kind == "thp-anon":
+                order = 9
+                if first % 512 or npages % 512:
+                    raise SpecError("%s: thp-anon needs 512-page aligned ranges" % where)
+                head_addr = vmemmap + (pfn - pfn % 512) * size
+                if i % 512 == 0:
+                    data = page_struct(flags=head_mask | pg("PG_lru") | pg("PG_swapbacked"),
+                                       mapping=anon_mapping, mapcount=0)
+                else:
+                    data = page_struct(head=head_addr + 1, refcount=0, mapping=0,
+                                       order=order if i % 512 == 1 else None)
+            else:
+                raise SpecError("%s: unknown page class '%s'" % (where, klass))
+            out.append((self.vmemmap_backing + pfn * size, data))
+        return out
 
     # ---- notes -------------------------------------------------------------------------
-    def vmcoreinfo_text(self):
+    def vmcoreinfo_text(self, with_model=True):
         spec = self.spec
         src = spec.hdr.get("vmcoreinfo", "default")
         if src == "none":
@@ -338,6 +472,14 @@ class Build:
                     break
             else:
                 lines.append(kv)
+        if with_model and getattr(self, "model_symbols", None):
+            user_set = {kv.partition("=")[0] for kv in spec.multi["vmcoreinfo.set"]}
+            for key, val in self.model_symbols.items():
+                if key in user_set:
+                    continue
+                lines = [ln if ln.partition("=")[0] != key else "%s=%s" % (key, val) for ln in lines]
+                if not any(ln.partition("=")[0] == key for ln in lines):
+                    lines.append("%s=%s" % (key, val))
         lines.extend(spec.multi["vmcoreinfo.append"])
         return ("\n".join(lines) + "\n").encode()
 
@@ -440,8 +582,22 @@ class Build:
                 if self.page(pfn) is not None:
                     nonzero.add(pfn)
         # pages beyond p_filesz read as zeros; they are present in memory but stored nowhere
-        return {"present": sorted(present), "nonzero": sorted(nonzero),
-                "zero": sorted(present - nonzero)}
+        lists = {"present": sorted(present), "nonzero": sorted(nonzero),
+                 "zero": sorted(present - nonzero)}
+        for where, addr, attrs in self.spec.page_classes:
+            first, npages = self.range_of({"where": where, "addr": addr, "attrs": {"pages": attrs["pages"]}})
+            key = "class:" + attrs["class"].partition(":")[0]
+            lists[key] = sorted(set(lists.get(key, [])) | set(range(first, first + npages)))
+        # expect:LEVEL: the non-zero pages a dump at that level keeps (what kdcompare
+        # --list-kept prints), by makedumpfile's rules for the classes of 'pages' lines
+        excluded_by = {"cache": 2 | 4, "cache-private": 4, "anon": 8, "thp-anon": 8, "free": 16}
+        for level in range(32):
+            gone = set()
+            for klass, bits in excluded_by.items():
+                if level & bits:
+                    gone.update(lists.get("class:" + klass, []))
+            lists["expect:%d" % level] = sorted(nonzero - gone)
+        return lists
 
 
 def main(argv):
@@ -469,10 +625,11 @@ def main(argv):
             lists = build.pfn_lists()
             for item in pfn_out:
                 kind, _, path = item.partition("=")
-                if kind not in lists or not path:
-                    raise SpecError("--pfns: expected present|nonzero|zero=FILE, got '%s'" % item)
+                if not path or (kind not in lists and not kind.startswith("class:")):
+                    raise SpecError("--pfns: expected present|nonzero|zero|class:NAME|expect:LEVEL=FILE,"
+                                    " got '%s'" % item)
                 with open(path, "w", encoding="ascii") as f:
-                    f.writelines("%x\n" % p for p in lists[kind])
+                    f.writelines("%x\n" % p for p in lists.get(kind, []))
     except SpecError as e:
         print("mkvmcore: %s" % e, file=sys.stderr)
         return 1

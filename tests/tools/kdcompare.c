@@ -2,7 +2,7 @@
 #include <getopt.h>
 #include <time.h>
 
-#include "kdtool.h"
+#include "kdclass.h"
 
 static const char tool[] = "kdcompare";
 
@@ -11,6 +11,9 @@ struct opts {
 	bool zero_ok;           /* ... unless it is all zero in the source */
 	bool zeroed_ok;         /* a dump page may be zero where the source is not */
 	bool no_vmcoreinfo;     /* do not require VMCOREINFO in the dump */
+	bool incomplete;        /* pages the dump lists but cannot read are unwritten, not errors */
+	bool diff_sets;         /* kdpageset mode */
+	const char *source;     /* --diff-sets: where to read struct pages from */
 	unsigned show;          /* how many pfns to print per problem */
 	const char *list_kept;
 	const char *expect_absent;
@@ -44,10 +47,19 @@ static void tally_print(const struct tally *t, unsigned show)
 	printf("%s\n", n > show ? " ..." : "");
 }
 
+/* Append a failure reason to the summary's "(...)" list. */
+static void add_reason(char *why, size_t size, const char *reason)
+{
+	size_t len = strlen(why);
+
+	snprintf(why + len, size - len, "%s%s", len ? "," : "", reason);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kdcompare [options] SOURCE DUMP\n"
+		"       kdcompare --diff-sets [--source VMCORE] A B\n"
 		"       kdcompare --attrs FILE\n"
 		"Compare every page DUMP holds with SOURCE (ELF vmcore or kdump file), using libkdumpfile.\n"
 		"  --all                  every page readable in SOURCE must be readable in DUMP\n"
@@ -57,6 +69,12 @@ static void usage(FILE *f)
 		"  --expect-absent FILE   these pfns (hex, one per line) must not be readable in DUMP\n"
 		"  --expect-present FILE  these pfns must be readable in DUMP\n"
 		"  --no-vmcoreinfo        do not require VMCOREINFO (OSRELEASE) in DUMP\n"
+		"  --incomplete           DUMP is marked incomplete: pages it lists but cannot read\n"
+		"                         are unwritten (counted, not errors); the rest must be equal\n"
+		"  --diff-sets A B        A and B are dumps or pfn lists: print the pages in only one\n"
+		"                         (classified from struct page, see kdpageset), and for two\n"
+		"                         dumps the common pages whose contents differ\n"
+		"  --source VMCORE        with --diff-sets: classify from VMCOREINFO/struct pages here\n"
 		"  --show N               print up to N pfns per problem (default 10)\n"
 		"  --attrs FILE           print the libkdumpfile attribute tree of FILE and exit\n"
 		"Exit: 0 all checks passed, 1 a check failed, 2 usage or open error.\n");
@@ -127,6 +145,13 @@ static int print_attrs(const char *path)
 	return 0;
 }
 
+static const char *arch_of(struct kt_dump *d)
+{
+	const char *arch;
+
+	return kdump_get_string_attr(d->ctx, KDUMP_ATTR_ARCH_NAME, &arch) == KDUMP_OK ? arch : "?";
+}
+
 /* VMCOREINFO text, or NULL (the caller frees it). */
 static char *vmcoreinfo_of(struct kt_dump *d)
 {
@@ -173,7 +198,14 @@ static bool check_cpus(struct kt_dump *src, struct kt_dump *dump)
 	bool has_d = kdump_get_number_attr(dump->ctx, KDUMP_ATTR_NUM_CPUS, &nd) == KDUMP_OK;
 
 	if (!has_d) {
-		printf("cpus: DUMP has no cpu.number (no PRSTATUS notes)\n");
+		const char *arch;
+
+		if (kdump_get_string_attr(dump->ctx, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK)
+			printf("cpus: DUMP has no cpu.number: libkdumpfile does not know its arch "
+			       "(arch.name unset; for a kdump file: utsname.version/machine empty?), "
+			       "drgn cannot open such a file\n");
+		else
+			printf("cpus: DUMP has no cpu.number (no PRSTATUS notes)\n");
 		return !has_s;
 	}
 	printf("cpus: DUMP %" KDUMP_PRIuNUM " (PRSTATUS notes)", nd);
@@ -233,6 +265,9 @@ static int compare(const struct opts *o, const char *src_path, const char *dump_
 	struct tally different = { .name = "DIFFERENT" };
 	struct tally dump_only = { .name = "IN DUMP BUT NOT IN SOURCE" };
 	struct tally unreadable = { .name = "DUMP PAGE UNREADABLE (listed in its bitmap)" };
+	uint64_t unwritten = 0;
+	char why[256] = "";
+	char unwritten_str[24];
 	struct tally src_err = { .name = "SOURCE READ ERROR" };
 	struct tally missing = { .name = "MISSING FROM DUMP (non-zero in SOURCE)" };
 	struct tally bad_absent = { .name = "EXPECTED ABSENT BUT PRESENT" };
@@ -251,10 +286,10 @@ static int compare(const struct opts *o, const char *src_path, const char *dump_
 		kt_close(&src);
 		return 2;
 	}
-	printf("SOURCE: %s format=%s page_size=%" PRIu64 " max_pfn=%#" PRIx64 "\n", src_path,
-	       src.format, src.page_size, src.max_pfn);
-	printf("DUMP:   %s format=%s page_size=%" PRIu64 " max_pfn=%#" PRIx64 "\n", dump_path,
-	       dump.format, dump.page_size, dump.max_pfn);
+	printf("SOURCE: %s format=%s arch=%s page_size=%" PRIu64 " max_pfn=%#" PRIx64 "\n",
+	       src_path, src.format, arch_of(&src), src.page_size, src.max_pfn);
+	printf("DUMP:   %s format=%s arch=%s page_size=%" PRIu64 " max_pfn=%#" PRIx64 "\n",
+	       dump_path, dump.format, arch_of(&dump), dump.page_size, dump.max_pfn);
 	if (src.page_size != dump.page_size) {
 		printf("page sizes differ\n");
 		kt_close(&src);
@@ -276,14 +311,28 @@ static int compare(const struct opts *o, const char *src_path, const char *dump_
 			goto out;
 		}
 	}
-	ok &= check_vmcoreinfo(&src, &dump, o);
-	ok &= check_cpus(&src, &dump);
+	if (dump.truncated) {
+		printf("DUMP is truncated: %" PRIu64 " PT_LOAD(s) end past the end of the file\n",
+		       dump.truncated);
+		add_reason(why, sizeof(why), "truncated");
+	}
+	if (src.truncated)
+		printf("warning: SOURCE is truncated: %" PRIu64 " PT_LOAD(s) end past the end of the "
+		       "file (libkdumpfile reads zeros there)\n", src.truncated);
+	if (!check_vmcoreinfo(&src, &dump, o))
+		add_reason(why, sizeof(why), "vmcoreinfo");
+	if (!check_cpus(&src, &dump))
+		add_reason(why, sizeof(why), "cpus");
 
 	/* Pass 1: every page DUMP holds must be in SOURCE and equal to it. */
 	for (uint64_t pfn = 0; next_present(&dump, &pfn); pfn++) {
 		kdump_status st = kt_read_page(&dump, pfn, dbuf);
 		bool dzero;
 
+		if (st != KDUMP_OK && o->incomplete) {
+			unwritten++;
+			continue;
+		}
 		if (st != KDUMP_OK) {
 			if (unreadable.count < 3)
 				fprintf(stderr, "%s: DUMP pfn %#" PRIx64 ": %s\n", tool, pfn,
@@ -337,31 +386,44 @@ static int compare(const struct opts *o, const char *src_path, const char *dump_
 	}
 
 	if (o->expect_absent)
-		ok &= check_list(&dump, o->expect_absent, false, &bad_absent, dbuf);
+		if (!check_list(&dump, o->expect_absent, false, &bad_absent, dbuf))
+			add_reason(why, sizeof(why), "expect-absent list");
 	if (o->expect_present)
-		ok &= check_list(&dump, o->expect_present, true, &bad_present, dbuf);
+		if (!check_list(&dump, o->expect_present, true, &bad_present, dbuf))
+			add_reason(why, sizeof(why), "expect-present list");
 
 	{
 		const struct tally *all[] = { &different, &dump_only, &unreadable, &src_err, &missing,
 					      &bad_absent, &bad_present };
+		static const char *const reason[] = { "different", "dump-only", "unreadable",
+						      "source-read-error", "missing",
+						      "expected-absent", "expected-present" };
 
 		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 			tally_print(all[i], o->show);
 			if (all[i]->count)
-				ok = false;
+				add_reason(why, sizeof(why), reason[i]);
 		}
 	}
-	if (compared == 0) {
+	if (o->incomplete)
+		printf("incomplete: %" PRIu64 " listed page(s) unwritten (unreadable)\n", unwritten);
+	if (compared == 0 && o->incomplete) {
+		printf("warning: no page of the incomplete DUMP is readable\n");
+	} else if (compared == 0) {
 		printf("no page compared\n");
-		ok = false;
+		add_reason(why, sizeof(why), "nothing-compared");
 	}
+	if (why[0])
+		ok = false;
+	snprintf(unwritten_str, sizeof(unwritten_str), "%" PRIu64, unwritten);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("%s: %s compared=%" PRIu64 " equal=%" PRIu64 " different=%" PRIu64
+	printf("%s: %s%s%s%s compared=%" PRIu64 " equal=%" PRIu64 " different=%" PRIu64
 	       " zeroed=%" PRIu64 " dump-only=%" PRIu64 " source-pages=%" PRIu64
 	       " not-in-dump=%" PRIu64 " missing=%" PRIu64 " missing-zero=%" PRIu64
-	       " kept-nonzero=%" PRIu64 " time=%.2fs\n",
-	       tool, ok ? "PASS" : "FAIL", compared, equal, different.count, zeroed, dump_only.count,
+	       " kept-nonzero=%" PRIu64 "%s%s time=%.2fs\n",
+	       tool, ok ? "PASS" : "FAIL", why[0] ? " (" : "", why, why[0] ? ")" : "", compared, equal, different.count, zeroed, dump_only.count,
 	       src_pages, excluded, missing.count, missing_zero, kept_nonzero,
+	       o->incomplete ? " unwritten=" : "", o->incomplete ? unwritten_str : "",
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 out:
 	if (kept && fclose(kept)) {
@@ -378,7 +440,7 @@ out:
 int main(int argc, char **argv)
 {
 	enum { O_ALL = 256, O_ZERO_OK, O_ZEROED_OK, O_LIST_KEPT, O_ABSENT, O_PRESENT, O_NOVMCI,
-	       O_SHOW, O_ATTRS, O_HELP };
+	       O_SHOW, O_ATTRS, O_HELP, O_INCOMPLETE, O_DIFF_SETS, O_SOURCE };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, O_ALL },
 		{ "zero-ok", no_argument, NULL, O_ZERO_OK },
@@ -389,6 +451,9 @@ int main(int argc, char **argv)
 		{ "no-vmcoreinfo", no_argument, NULL, O_NOVMCI },
 		{ "show", required_argument, NULL, O_SHOW },
 		{ "attrs", required_argument, NULL, O_ATTRS },
+		{ "incomplete", no_argument, NULL, O_INCOMPLETE },
+		{ "diff-sets", no_argument, NULL, O_DIFF_SETS },
+		{ "source", required_argument, NULL, O_SOURCE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -406,6 +471,9 @@ int main(int argc, char **argv)
 		case O_NOVMCI: o.no_vmcoreinfo = true; break;
 		case O_SHOW: o.show = (unsigned)strtoul(optarg, NULL, 0); break;
 		case O_ATTRS: return print_attrs(optarg);
+		case O_INCOMPLETE: o.incomplete = true; break;
+		case O_DIFF_SETS: o.diff_sets = true; break;
+		case O_SOURCE: o.source = optarg; break;
 		case 'h':
 		case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -415,5 +483,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (o.diff_sets)
+		return kt_diff_sets(tool, argv[optind], argv[optind + 1], o.source, o.show);
 	return compare(&o, argv[optind], argv[optind + 1]);
 }

@@ -1,272 +1,20 @@
 /* kdpageset: compare two PFN sets (e.g. ours vs makedumpfile's) and say what the differing pages are. */
 #include <getopt.h>
 
-#include "kdtool.h"
+#include "kdclass.h"
 
 static const char tool[] = "kdpageset";
-
-/* Kernel facts read from the source's VMCOREINFO (negative = unknown). */
-struct kmodel {
-	uint64_t mem_section, nr_roots, section_size, section_mem_map_off;
-	unsigned section_shift;   /* SECTION_SIZE_BITS - PAGE_SHIFT */
-	bool extreme;
-	int64_t page_size_struct, off_flags, off_mapping, off_mapcount, off_private, off_head;
-	int64_t pg_lru, pg_slab, pg_private, pg_swapcache, pg_swapbacked, pg_head_mask, pg_hwpoison;
-	int64_t buddy_value, offline_value, slab_value, max_order;
-};
-
-struct pageinfo {
-	uint64_t flags, mapping, private_, head;
-	uint32_t mapcount;
-};
-
-enum klass { K_ZERO, K_FREE, K_CACHE, K_CACHE_PRIVATE, K_USER, K_SLAB, K_OFFLINE, K_HWPOISON,
-	     K_KERNEL, K_UNKNOWN, K_NR };
-static const char *const class_names[K_NR] = {
-	"zero-content", "free(buddy)", "cache", "cache-private", "user(anon)", "slab", "offline",
-	"hwpoison", "other(kernel)", "unknown(no struct page)",
-};
-
-static int64_t vmci_num(struct kt_dump *d, const char *key)
-{
-	char *val = NULL;
-	int64_t v = -1;
-
-	if (kdump_vmcoreinfo_line(d->ctx, key, &val) == KDUMP_OK && val) {
-		char *end;
-
-		errno = 0;
-		v = strtoll(val, &end, 10);
-		if (errno || end == val)
-			v = -1;
-	}
-	free(val);
-	return v;
-}
-
-/* Numbers that may legitimately be negative (PAGE_*_MAPCOUNT_VALUE); INT64_MIN = unknown. */
-static int64_t vmci_signed(struct kt_dump *d, const char *key)
-{
-	char *val = NULL;
-	int64_t v = INT64_MIN;
-
-	if (kdump_vmcoreinfo_line(d->ctx, key, &val) == KDUMP_OK && val)
-		v = strtoll(val, NULL, 10);
-	free(val);
-	return v;
-}
-
-static bool model_init(struct kt_dump *d, struct kmodel *m)
-{
-	kdump_addr_t sym;
-	int64_t len, size, bits, maxbits, psize = (int64_t)d->page_size;
-	unsigned page_shift = 0;
-
-	memset(m, 0, sizeof(*m));
-	while ((1ull << page_shift) < d->page_size)
-		page_shift++;
-	if (kdump_vmcoreinfo_symbol(d->ctx, "mem_section", &sym) != KDUMP_OK)
-		return kt_fail(tool, "'%s': no SYMBOL(mem_section) (only SPARSEMEM is supported)",
-			       d->path);
-	m->mem_section = sym;
-	len = vmci_num(d, "LENGTH(mem_section)");
-	size = vmci_num(d, "SIZE(mem_section)");
-	bits = vmci_num(d, "NUMBER(SECTION_SIZE_BITS)");
-	maxbits = vmci_num(d, "NUMBER(MAX_PHYSMEM_BITS)");
-	m->off_flags = vmci_num(d, "OFFSET(page.flags)");
-	m->off_mapping = vmci_num(d, "OFFSET(page.mapping)");
-	m->off_mapcount = vmci_num(d, "OFFSET(page._mapcount)");
-	m->off_private = vmci_num(d, "OFFSET(page.private)");
-	m->off_head = vmci_num(d, "OFFSET(page.compound_head)");
-	m->page_size_struct = vmci_num(d, "SIZE(page)");
-	m->section_mem_map_off = (uint64_t)vmci_num(d, "OFFSET(mem_section.section_mem_map)");
-	if (len <= 0 || size <= 0 || bits <= (int64_t)page_shift || maxbits <= bits ||
-	    m->page_size_struct <= 0 || m->off_flags < 0 || m->off_mapping < 0 ||
-	    m->off_mapcount < 0)
-		return kt_fail(tool, "'%s': VMCOREINFO lacks the mem_section/page layout", d->path);
-	m->section_size = (uint64_t)size;
-	m->section_shift = (unsigned)bits - page_shift;
-	/* SPARSEMEM_EXTREME: LENGTH is the number of roots of PAGESIZE/SIZE sections each */
-	m->extreme = (uint64_t)len == (1ull << (maxbits - bits)) / (uint64_t)(psize / size);
-	m->nr_roots = (uint64_t)len;
-	m->pg_lru = vmci_num(d, "NUMBER(PG_lru)");
-	m->pg_slab = vmci_num(d, "NUMBER(PG_slab)");
-	m->pg_private = vmci_num(d, "NUMBER(PG_private)");
-	m->pg_swapcache = vmci_num(d, "NUMBER(PG_swapcache)");
-	m->pg_swapbacked = vmci_num(d, "NUMBER(PG_swapbacked)");
-	m->pg_head_mask = vmci_num(d, "NUMBER(PG_head_mask)");
-	m->pg_hwpoison = vmci_num(d, "NUMBER(PG_hwpoison)");
-	m->buddy_value = vmci_signed(d, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)");
-	m->offline_value = vmci_signed(d, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)");
-	m->slab_value = vmci_signed(d, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)");
-	m->max_order = vmci_num(d, "LENGTH(zone.free_area)");
-	if (m->max_order <= 0)
-		m->max_order = 11;
-	return true;
-}
-
-static bool kv_read(struct kt_dump *d, uint64_t addr, void *buf, size_t len)
-{
-	size_t got = len;
-
-	return kdump_read(d->ctx, KDUMP_KVADDR, addr, buf, &got) == KDUMP_OK && got == len;
-}
-
-/* Virtual address of pfn's struct page, or 0. */
-static uint64_t page_addr(struct kt_dump *d, const struct kmodel *m, uint64_t pfn)
-{
-	uint64_t nr = pfn >> m->section_shift, sec, map;
-	uint64_t per_root = d->page_size / m->section_size;
-
-	if (m->extreme) {
-		uint64_t root;
-
-		if (nr / per_root >= m->nr_roots ||
-		    !kv_read(d, m->mem_section + nr / per_root * 8, &root, 8) || !root)
-			return 0;
-		sec = root + nr % per_root * m->section_size;
-	} else {
-		if (nr >= m->nr_roots)
-			return 0;
-		sec = m->mem_section + nr * m->section_size;
-	}
-	if (!kv_read(d, sec + m->section_mem_map_off, &map, 8) || !(map & 1))
-		return 0;
-	map &= ~(uint64_t)0x1f; /* SECTION_MAP_MASK: low flag bits */
-	return map + pfn * (uint64_t)m->page_size_struct;
-}
-
-static bool read_page_struct(struct kt_dump *d, const struct kmodel *m, uint64_t pfn,
-			     struct pageinfo *pi)
-{
-	uint8_t buf[256];
-	uint64_t addr = page_addr(d, m, pfn);
-
-	if (!addr || m->page_size_struct > (int64_t)sizeof(buf) ||
-	    !kv_read(d, addr, buf, (size_t)m->page_size_struct))
-		return false;
-	memset(pi, 0, sizeof(*pi));
-	memcpy(&pi->flags, buf + m->off_flags, 8);
-	memcpy(&pi->mapping, buf + m->off_mapping, 8);
-	memcpy(&pi->mapcount, buf + m->off_mapcount, 4);
-	if (m->off_private >= 0)
-		memcpy(&pi->private_, buf + m->off_private, 8);
-	if (m->off_head >= 0)
-		memcpy(&pi->head, buf + m->off_head, 8);
-	return true;
-}
-
-static bool has_bit(uint64_t flags, int64_t bit)
-{
-	return bit >= 0 && bit < 64 && ((flags >> bit) & 1);
-}
-
-static bool is_type(uint32_t mapcount, int64_t value)
-{
-	return value != INT64_MIN && (int32_t)mapcount == (int32_t)value;
-}
-
-static enum klass classify_struct(const struct kmodel *m, const struct pageinfo *pi)
-{
-	bool slab = has_bit(pi->flags, m->pg_slab) || is_type(pi->mapcount, m->slab_value);
-
-	if (is_type(pi->mapcount, m->buddy_value) && !slab)
-		return K_FREE;
-	if (slab)
-		return K_SLAB;
-	if ((pi->mapping & 1) && !slab)
-		return K_USER;
-	if (has_bit(pi->flags, m->pg_lru) ||
-	    (has_bit(pi->flags, m->pg_swapcache) &&
-	     (m->pg_swapbacked < 0 || has_bit(pi->flags, m->pg_swapbacked))))
-		return has_bit(pi->flags, m->pg_private) ? K_CACHE_PRIVATE : K_CACHE;
-	if (has_bit(pi->flags, m->pg_hwpoison))
-		return K_HWPOISON;
-	if (is_type(pi->mapcount, m->offline_value))
-		return K_OFFLINE;
-	return K_KERNEL;
-}
-
-/* Class of pfn: content first (zero), then free-block membership, compound head, own flags. */
-static enum klass classify(struct kt_dump *d, const struct kmodel *m, uint64_t pfn, void *buf,
-			   struct pageinfo *ret)
-{
-	struct pageinfo pi, head;
-
-	if (kt_read_page(d, pfn, buf) == KDUMP_OK && kt_page_is_zero(buf, d->page_size))
-		return K_ZERO;
-	if (!read_page_struct(d, m, pfn, &pi))
-		return K_UNKNOWN;
-	*ret = pi;
-	/* inside a free buddy block whose head is at a lower, aligned pfn */
-	for (int64_t order = 0; order < m->max_order; order++) {
-		uint64_t h = pfn & ~((1ull << order) - 1);
-
-		if (!read_page_struct(d, m, h, &head))
-			break;
-		if (is_type(head.mapcount, m->buddy_value) && head.private_ < 64 &&
-		    h + (1ull << head.private_) > pfn)
-			return K_FREE;
-	}
-	if (pi.head & 1) { /* tail page: classify by its head */
-		uint8_t b[256];
-		uint64_t haddr = pi.head - 1;
-
-		if (m->page_size_struct <= (int64_t)sizeof(b) &&
-		    kv_read(d, haddr, b, (size_t)m->page_size_struct)) {
-			memcpy(&head.flags, b + m->off_flags, 8);
-			memcpy(&head.mapping, b + m->off_mapping, 8);
-			memcpy(&head.mapcount, b + m->off_mapcount, 4);
-			return classify_struct(m, &head);
-		}
-	}
-	return classify_struct(m, &pi);
-}
-
-struct side {
-	const char *label;
-	uint64_t *pfns;
-	size_t n;
-	uint64_t counts[K_NR];
-};
-
-static void report_side(struct side *s, struct kt_dump *src, const struct kmodel *m,
-			unsigned show, void *buf)
-{
-	printf("only in %s: %zu page(s)\n", s->label, s->n);
-	for (size_t i = 0; i < s->n; i++) {
-		struct pageinfo pi = { 0 };
-		enum klass k = src ? classify(src, m, s->pfns[i], buf, &pi) : K_UNKNOWN;
-
-		s->counts[k]++;
-		if (i < show) {
-			printf("  %#" PRIx64, s->pfns[i]);
-			if (src)
-				printf("  %-14s flags=%#" PRIx64 " mapping=%#" PRIx64
-				       " mapcount=%d", class_names[k], pi.flags, pi.mapping,
-				       (int32_t)pi.mapcount);
-			printf("\n");
-		}
-	}
-	if (s->n > show)
-		printf("  ...\n");
-	if (src && s->n) {
-		printf("  by class:");
-		for (int k = 0; k < K_NR; k++)
-			if (s->counts[k])
-				printf(" %s=%" PRIu64, class_names[k], s->counts[k]);
-		printf("\n");
-	}
-}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kdpageset [--source VMCORE] [--show N] A B\n"
-		"A and B are PFN lists (hex, one per line, '#' comments), e.g. from\n"
-		"kdcompare --list-kept or mkvmcore.py --pfns. Prints the pages kept in only one\n"
-		"of them; with --source, classifies each page from the source's struct page\n"
-		"(zero content, free, cache, user, slab, offline, other) via libkdumpfile.\n"
+		"A and B are PFN lists (hex, one per line, '#' comments, e.g. from kdcompare\n"
+		"--list-kept or mkvmcore.py --pfns) or dumps (ELF or kdump: the pages they hold).\n"
+		"Prints the pages in only one of them, each classified from its struct page (zero\n"
+		"content, free, cache, user, slab, offline, other) read via libkdumpfile from\n"
+		"--source, or else from A or B if it is a dump; for two dumps, also the common\n"
+		"pages whose contents differ.\n"
 		"Exit: 0 the sets are equal, 1 they differ, 2 usage or input error.\n");
 }
 
@@ -280,14 +28,7 @@ int main(int argc, char **argv)
 	};
 	const char *source = NULL;
 	unsigned show = 20;
-	uint64_t *a, *b;
-	size_t na, nb, i = 0, j = 0, both = 0;
-	struct side sa = { 0 }, sb = { 0 };
-	struct kt_dump src;
-	struct kmodel model = { 0 };
-	bool have_src = false;
-	void *buf = NULL;
-	int c, rc;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -301,52 +42,5 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!kt_read_pfn_list(tool, argv[optind], &a, &na))
-		return 2;
-	if (!kt_read_pfn_list(tool, argv[optind + 1], &b, &nb)) {
-		free(a);
-		return 2;
-	}
-	sa.label = argv[optind];
-	sb.label = argv[optind + 1];
-	sa.pfns = malloc((na + 1) * sizeof(uint64_t));
-	sb.pfns = malloc((nb + 1) * sizeof(uint64_t));
-	if (!sa.pfns || !sb.pfns) {
-		kt_fail(tool, "out of memory");
-		return 2;
-	}
-	while (i < na || j < nb) {
-		if (j >= nb || (i < na && a[i] < b[j]))
-			sa.pfns[sa.n++] = a[i++];
-		else if (i >= na || b[j] < a[i])
-			sb.pfns[sb.n++] = b[j++];
-		else {
-			both++;
-			i++;
-			j++;
-		}
-	}
-	if (source) {
-		if (!kt_open(tool, &src, source))
-			return 2;
-		have_src = model_init(&src, &model);
-		if (!have_src)
-			fprintf(stderr, "%s: cannot classify pages; listing pfns only\n", tool);
-		buf = malloc(src.page_size);
-	}
-	printf("A: %s: %zu pfn(s)\nB: %s: %zu pfn(s)\nin both: %zu\n", sa.label, na, sb.label, nb,
-	       both);
-	report_side(&sa, have_src ? &src : NULL, &model, show, buf);
-	report_side(&sb, have_src ? &src : NULL, &model, show, buf);
-	rc = sa.n || sb.n ? 1 : 0;
-	printf("kdpageset: %s only-A=%zu only-B=%zu both=%zu\n", rc ? "DIFFER" : "SAME", sa.n, sb.n,
-	       both);
-	if (source)
-		kt_close(&src);
-	free(buf);
-	free(a);
-	free(b);
-	free(sa.pfns);
-	free(sb.pfns);
-	return rc;
+	return kt_diff_sets(tool, argv[optind], argv[optind + 1], source, show);
 }

@@ -24,6 +24,7 @@ struct kt_dump {
 	uint8_t *present;     /* bit per pfn (LSB first): file.pagemap, or probed reads */
 	const char *format;   /* attr "file.format" */
 	bool ostype_ok;       /* addrxlat.ostype = "linux" was accepted */
+	uint64_t truncated;   /* ELF: PT_LOADs whose file data runs past the end of the file */
 };
 
 static inline bool kt_test_bit(const uint8_t *map, uint64_t bit)
@@ -139,6 +140,7 @@ static inline bool kt_elf_pagemap(const char *tool, struct kt_dump *d)
 	uint8_t eh[64], ph[56];
 	bool is64, big;
 	uint64_t phoff, phnum, phentsize;
+	off_t fsize = lseek(d->fd, 0, SEEK_END);
 
 	if (pread(d->fd, eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh, "\177ELF", 4))
 		return kt_fail(tool, "'%s': cannot read the ELF header", d->path);
@@ -162,6 +164,8 @@ static inline bool kt_elf_pagemap(const char *tool, struct kt_dump *d)
 		filesz = is64 ? kt_get(ph + 32, 8, big) : kt_get(ph + 16, 4, big);
 		if (!filesz)
 			continue;
+		if ((is64 ? kt_get(ph + 8, 8, big) : kt_get(ph + 4, 4, big)) + filesz > (uint64_t)fsize)
+			d->truncated++;
 		first = paddr / d->page_size;
 		end = (paddr + filesz + d->page_size - 1) / d->page_size;
 		for (uint64_t pfn = first; pfn < end && pfn < d->max_pfn; pfn++)

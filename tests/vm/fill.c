@@ -7,7 +7,8 @@
  *                                else pattern pages tagged "KD" + KIND in upper case), print
  *                                "KIND INDEX PFN" per page, close stdout, create READY, then
  *                                sleep forever so the pages stay where they are
- *   fill copy SRC DST            copy SRC to DST, leaving 4 KiB blocks of zeros as holes
+ *   fill copy SRC DST            copy SRC to DST (a file or a block device), skipping 4 KiB
+ *                                blocks of zeros (holes in a file), print the size copied
  *
  * A pattern page (4096 bytes) is: bytes 0-7 the tag (ASCII, NUL padded), bytes 8-15 the page's
  * index in its area (little-endian u64), bytes 16-23 the bitwise NOT of the index, and byte k
@@ -207,13 +208,17 @@ static int cmd_copy(const char *src, const char *dst)
 		}
 		total += (uint64_t)got;
 	}
-	if (ftruncate(out, (off_t)total) || fsync(out) || close(out))
+	struct stat st;
+
+	if (fstat(out, &st) || (S_ISREG(st.st_mode) && ftruncate(out, (off_t)total)) ||
+	    fsync(out) || close(out))
 		die("cannot finish", dst);
 	close(in);
 	free(buf);
-	fprintf(stderr, "fill: copied %llu bytes, %llu in holes\n", (unsigned long long)total,
-		(unsigned long long)holes);
-	return 0;
+	fprintf(stderr, "fill: copied %llu bytes, %llu of them zero blocks\n",
+		(unsigned long long)total, (unsigned long long)holes);
+	printf("%llu\n", (unsigned long long)total);
+	return fflush(stdout) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
