@@ -179,6 +179,7 @@ fuzz-build:
 # blob (no fuzz target needs kexec), as an archive so only what a target uses is linked.
 FUZZ_LOADER_LIB := $(BUILD)/lib/libloader-fuzz.a
 $(FUZZ_LOADER_LIB): $(call obj,$(LOADER_SRC))
+.PRECIOUS: $(BUILD)/obj/tests/fuzz/%.o
 fuzz-bins: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
 
 $(BUILD)/fuzz/fuzz-%: $(call obj,tests/fuzz/fuzz-%.c) $(COLLECTOR_LIB) $(FUZZ_LOADER_LIB) \

@@ -44,7 +44,8 @@ enum kd_status col_filter_create(struct col_source *src, int dump_level, FILE *w
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 	f->dump_level = dump_level;
 	f->warn = warn;
-	st = flt_model_create(src->vi, &mem, col_source_page_offset(src), &f->model, err);
+	st = flt_model_create_machine(src->vi, &mem, src->machine, col_source_page_offset(src),
+				      &f->model, err);
 	if (st != KD_OK) {
 		free(f);
 		return kd_err_prefix(err, "kernel model");

@@ -49,6 +49,14 @@ static enum kd_status source_buffers(struct col_source *src, struct kd_err *err)
 	return KD_OK;
 }
 
+static bool is_flattened(struct fmt_input *in)
+{
+	const void *p;
+
+	return fmt_input_size(in) >= 16 && fmt_input_get(in, 0, 16, &p, NULL) == KD_OK &&
+	       memcmp(p, "makedumpfile\0\0\0\0", 16) == 0;
+}
+
 static enum kd_status source_open_elf(struct col_source *src, struct kd_err *err)
 {
 	enum kd_status st = fmt_vmcore_open(src->in, &src->vc, err);
@@ -103,7 +111,11 @@ enum kd_status col_source_open(struct col_source *src, const char *path, bool ne
 	st = fmt_input_open(path, &src->in, err);
 	if (st != KD_OK)
 		return st;
-	if (fmt_kdump_probe(src->in))
+	if (is_flattened(src->in))
+		st = kd_err_set(err, KD_ERR_NOTIMPL,
+				"'%s' is a flattened dump: rebuild it first (vmcore-save -R FILE < '%s')",
+				path, path);
+	else if (fmt_kdump_probe(src->in))
 		st = source_open_kdump(src, err);
 	else
 		st = source_open_elf(src, err);

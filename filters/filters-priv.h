@@ -3,6 +3,7 @@
 #define KD_FILTERS_PRIV_H
 
 #include "filters/filters.h"
+#include "filters/arch/arm64/arm64.h"
 #include "filters/arch/x86_64/x86_64.h"
 
 /* Dump-level bits a class belongs to; FLT_ALWAYS marks hwpoison/offline and model-wide notes. */
@@ -87,6 +88,13 @@ struct flt_memmap {
 	char last_msg[160];
 };
 
+/** The architecture whose address translation a model uses (arch.c). */
+enum flt_arch {
+	FLT_ARCH_NONE,
+	FLT_ARCH_X86_64,
+	FLT_ARCH_ARM64,
+};
+
 /** Kinds of struct page problems counted while walking. */
 enum flt_problem {
 	FLT_PROB_NO_MEMMAP,	/* section not present or without mem_map */
@@ -135,7 +143,9 @@ struct flt_model {
 	uint64_t page_size;
 	unsigned page_shift;
 	uint64_t page_offset_hint;
+	enum flt_arch arch;
 	struct flt_x86_64 x86;
+	struct flt_arm64 arm64;
 	bool have_vtop;
 	struct flt_memmap mm;
 	struct flt_page_keys pk;
@@ -158,6 +168,17 @@ void flt_warn(struct flt_model *m, int classes, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void flt_problem(struct flt_model *m, enum flt_problem p, uint64_t pfn, uint64_t count,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* arch.c: dispatch to filters/arch/<arch>/ */
+/** Pick the architecture (@machine: ELF e_machine, 0 = from VMCOREINFO) and set up its translation. */
+enum kd_status flt_arch_init(struct flt_model *m, uint16_t machine, char *why, size_t why_len);
+const char *flt_arch_name(const struct flt_model *m);
+bool flt_arch_ok(const struct flt_model *m);
+/** KD_ERR_NOTIMPL (err untouched) when the architecture has no translation set up. */
+enum kd_status flt_arch_vtop(struct flt_model *m, uint64_t vaddr, uint64_t *ret_paddr,
+			     uint64_t *ret_len, struct kd_err *err);
+void flt_arch_flush(struct flt_model *m);
+void flt_arch_deinit(struct flt_model *m);
 
 /* keys.c: struct page keys and the classes they allow */
 void flt_keys_load(struct flt_model *m);

@@ -88,6 +88,18 @@ enum kd_status flt_model_create(const struct fmt_vmcoreinfo *vi, const struct fl
 				uint64_t page_offset_hint, struct flt_model **ret,
 				struct kd_err *err);
 
+/**
+ * As flt_model_create(), for the architecture @machine (ELF e_machine:
+ * EM_X86_64 or EM_AARCH64; 0 = tell from VMCOREINFO, as flt_model_create()
+ * does: NUMBER(kimage_voffset) or NUMBER(VA_BITS) with NUMBER(PHYS_OFFSET)
+ * means arm64). Another machine leaves the model without translation (a
+ * warning says so), like missing page-table keys.
+ */
+enum kd_status flt_model_create_machine(const struct fmt_vmcoreinfo *vi,
+					const struct flt_mem *mem, uint16_t machine,
+					uint64_t page_offset_hint, struct flt_model **ret,
+					struct kd_err *err);
+
 /** Free the model; NULL is a no-op. */
 void flt_model_destroy(struct flt_model *m);
 
@@ -116,8 +128,9 @@ int flt_model_effective_level(const struct flt_model *m, int dump_level);
 uint64_t flt_model_page_size(const struct flt_model *m);
 
 /**
- * Translate a kernel virtual address (4/5-level page tables, large pages,
- * kernel image via phys_base). *ret = physical address. KD_ERR_NODATA if
+ * Translate a kernel virtual address (x86_64: 4/5-level page tables, large
+ * pages, kernel image via phys_base; arm64: 2-5-level tables from
+ * swapper_pg_dir with 4/16/64 KiB granules, the linear map as a fallback). *ret = physical address. KD_ERR_NODATA if
  * the address is not mapped, KD_ERR_NOTIMPL if no translation is possible.
  */
 enum kd_status flt_model_vtop(struct flt_model *m, uint64_t vaddr, uint64_t *ret,

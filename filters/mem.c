@@ -18,13 +18,10 @@ enum kd_status flt_vtop_len(struct flt_model *m, uint64_t vaddr, uint64_t *ret_p
 			    uint64_t *ret_len, struct kd_err *err)
 {
 	uint64_t mem_end = m->mem.max_pfn << m->page_shift;
-	enum kd_status st = KD_ERR_NOTIMPL;
+	enum kd_status st = flt_arch_vtop(m, vaddr, ret_paddr, ret_len, err);
 
-	if (m->x86.ok) {
-		st = flt_x86_64_vtop(&m->x86, &m->mem, vaddr, ret_paddr, ret_len, err);
-		if (st == KD_OK || st == KD_ERR_NOMEM)
-			return st;
-	}
+	if (st == KD_OK || st == KD_ERR_NOMEM)
+		return st;
 	/* the direct map, when the page tables cannot say */
 	if (m->page_offset_hint && vaddr >= m->page_offset_hint &&
 	    vaddr - m->page_offset_hint < mem_end) {

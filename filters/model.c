@@ -42,27 +42,37 @@ uint64_t flt_stats_excluded(const struct flt_stats *st)
 	       st->offline;
 }
 
-static void init_vtop(struct flt_model *m)
+static void init_vtop(struct flt_model *m, uint16_t machine)
 {
 	char why[128] = "";
-	enum kd_status st = flt_x86_64_init(&m->x86, m->vi, why, sizeof(why));
+	enum kd_status st = flt_arch_init(m, machine, why, sizeof(why));
 
-	if (st == KD_OK) {
+	if (st == KD_OK && flt_arch_ok(m)) {
 		m->have_vtop = true;
 		return;
 	}
 	if (m->page_offset_hint) {
 		m->have_vtop = true;
-		flt_warn(m, FLT_ALWAYS, "no x86_64 page tables (%s): translating direct-map "
-			 "addresses from 0x%llx only", why, (unsigned long long)m->page_offset_hint);
+		flt_warn(m, FLT_ALWAYS, "no %s page tables (%s): translating direct-map "
+			 "addresses from 0x%llx only", flt_arch_name(m), why,
+			 (unsigned long long)m->page_offset_hint);
 		return;
 	}
-	flt_warn(m, FLT_ALWAYS, "no x86_64 page tables (%s) and no direct-map base", why);
+	flt_warn(m, FLT_ALWAYS, "no %s page tables (%s) and no direct-map base", flt_arch_name(m),
+		 why);
 }
 
 enum kd_status flt_model_create(const struct fmt_vmcoreinfo *vi, const struct flt_mem *mem,
 				uint64_t page_offset_hint, struct flt_model **ret,
 				struct kd_err *err)
+{
+	return flt_model_create_machine(vi, mem, 0, page_offset_hint, ret, err);
+}
+
+enum kd_status flt_model_create_machine(const struct fmt_vmcoreinfo *vi,
+					const struct flt_mem *mem, uint16_t machine,
+					uint64_t page_offset_hint, struct flt_model **ret,
+					struct kd_err *err)
 {
 	struct flt_model *m;
 	uint64_t ps;
@@ -86,7 +96,7 @@ enum kd_status flt_model_create(const struct fmt_vmcoreinfo *vi, const struct fl
 	m->mm.cached_root = UINT64_MAX;
 	m->mm.last_sec = UINT64_MAX;
 
-	init_vtop(m);
+	init_vtop(m, machine);
 	st = flt_memmap_init(m, err);
 	if (st != KD_OK)
 		goto out_destroy;
@@ -116,7 +126,7 @@ void flt_model_destroy(struct flt_model *m)
 {
 	if (!m)
 		return;
-	flt_x86_64_deinit(&m->x86);
+	flt_arch_deinit(m);
 	flt_memmap_deinit(&m->mm);
 	free(m->chunk);
 	free(m->chunk_valid);

@@ -249,7 +249,7 @@ enum kd_status flt_exclude_window(struct flt_model *m, int dump_level, uint64_t 
 		m->carry_end = 0;
 		m->mm.last_sec = UINT64_MAX;
 		m->mm.cached_root = UINT64_MAX;
-		flt_x86_64_flush(&m->x86);
+		flt_arch_flush(m);
 	}
 	m->last_end = w.end;
 	stats->present += win_range(&w, start, w.end, false);
