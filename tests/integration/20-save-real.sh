@@ -31,6 +31,16 @@ for level in 0 1; do
 		if [ "$codec" = -c ] || { [ "$level" = 1 ] && [ "$codec" = -z ]; } || [ -n "${KD_CRASH_ALL:-}" ]; then
 			kd_crash_check "crash opens vmcore-save $name: sys, bt (sysrq_handle_crash), log" "$vmlinux" "$out"
 		fi
+		if [ "$codec" = -c ] && ! kd_asan && [ -x /usr/bin/python3 ]; then
+			/usr/bin/python3 "$KD_ROOT/tests/tools/drgn-check.py" --vmlinux "$vmlinux" "$out" >"$KD_TMP/drgn" 2>&1
+			rc=$?
+			if [ $rc -eq 77 ]; then
+				echo "skip - drgn is not installed"
+			else
+				kd_result $rc "drgn opens vmcore-save $name: crashed thread's stack, init_task, dmesg"
+				[ $rc -eq 0 ] || grep -i fail "$KD_TMP/drgn" | head -5
+			fi
+		fi
 		rm -f "$out"
 	done
 done
