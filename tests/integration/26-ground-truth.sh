@@ -3,7 +3,7 @@
 # in 2 MiB transparent huge pages, Debian's THP default), tmpfs files and block-backed page
 # cache with pattern pages and recorded their PFNs (tests/vm/fill.c). libkdumpfile must find
 # every recorded page absent, or present, as each dump level says: at -d 8 all anonymous pages,
-# heads and tails of every THP, are gone and the cache pages stay; at -d 2 and -d 31 the cache
+# heads and tails of every THP, are gone and the cache pages stay; -d 2 drops the tmpfs pages,
 # pages are gone too.
 set -u
 . "$(dirname "$0")/../lib/testlib.sh"
