@@ -4,7 +4,7 @@
 # cache with pattern pages and recorded their PFNs (tests/vm/fill.c). libkdumpfile must find
 # every recorded page absent, or present, as each dump level says: at -d 8 all anonymous pages,
 # heads and tails of every THP, are gone and the cache pages stay; -d 2 drops the tmpfs pages,
-# pages are gone too.
+# -d 4 and -d 31 all cache pages.
 set -u
 . "$(dirname "$0")/../lib/testlib.sh"
 kd_tmpdir
