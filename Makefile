@@ -167,7 +167,7 @@ FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
 
 .PHONY: fuzz fuzz-build fuzz-bins
-fuzz: fuzz-build
+fuzz: all fuzz-build
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_TARGETS)
 
 fuzz-build:
@@ -186,3 +186,18 @@ $(BUILD)/fuzz/fuzz-%: $(call obj,tests/fuzz/fuzz-%.c) $(COLLECTOR_LIB) $(FUZZ_LO
 		$(FILTERS_LIB) $(FORMATS_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# ---------------------------------------------------------------------------------------
+# The crash service (scripts/): kdumpctl, mkinitramfs-kdump, the example configuration
+# (installed once: an existing /etc/kdumpkit.conf is kept) and the systemd unit.
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= /lib/systemd/system
+.PHONY: install-scripts
+install: install-scripts
+install-scripts:
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 755 scripts/kdumpctl scripts/mkinitramfs-kdump $(DESTDIR)$(PREFIX)/sbin/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/kdumpkit.conf ] || \
+		install -m 644 scripts/kdumpkit.conf $(DESTDIR)$(SYSCONFDIR)/kdumpkit.conf
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' scripts/kdump.service >$(DESTDIR)$(SYSTEMDUNITDIR)/kdump.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/kdump.service
