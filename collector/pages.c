@@ -26,6 +26,8 @@ struct worker {
 	struct col_pages *pages;
 	struct col_source src;
 	struct fmt_codec *codec;
+	uint8_t *zc;		/* a zero page compressed once (levels without bit 1) */
+	size_t zc_len;		/* 0: not yet; SIZE_MAX: stored raw */
 	pthread_t thread;
 	bool started;
 };
@@ -49,9 +51,8 @@ struct col_pages {
 
 static bool page_is_zero(const uint8_t *p, size_t n)
 {
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-
-	if (w[0] | w[1] | w[n / 16] | w[n / 8 - 1])
+	/* pages in an ELF file need not be aligned: byte-order loads, then a vectorised compare */
+	if (get_le64(p) | get_le64(p + 8) | get_le64(p + n / 2) | get_le64(p + n - 8))
 		return false;
 	return memcmp(p, p + 8, n - 8) == 0;
 }
@@ -73,15 +74,29 @@ static void batch_process(struct worker *w, struct batch *b)
 			return;
 		}
 		b->off[i] = pos;
-		if (p->zero_pages && page_is_zero(page, ps)) {
+		bool zero = page_is_zero(page, ps);
+
+		if (zero && p->zero_pages) {
 			b->size[i] = 0;
 			b->flags[i] = 0;
+			continue;
+		}
+		if (zero && w->codec && w->zc_len && w->zc_len != SIZE_MAX) {
+			/* the codecs are deterministic: reuse the bytes of the first zero page */
+			memcpy(b->data + pos, w->zc, w->zc_len);
+			b->size[i] = (uint32_t)w->zc_len;
+			b->flags[i] = p->codec;
+			pos += w->zc_len;
 			continue;
 		}
 		if (w->codec) {
 			st = fmt_codec_compress(w->codec, page, b->data + pos, w->pages->bound, &clen,
 						&b->err);
 			if (st == KD_OK) {
+				if (zero && !w->zc_len && w->zc) {
+					memcpy(w->zc, b->data + pos, clen);
+					w->zc_len = clen;
+				}
 				b->size[i] = (uint32_t)clen;
 				b->flags[i] = p->codec;
 				pos += clen;
@@ -132,13 +147,18 @@ static enum kd_status worker_init(struct col_pages *cp, struct worker *w, struct
 
 	w->pages = cp;
 	st = col_source_clone(cp->p->src, &w->src, err);
-	if (st == KD_OK && cp->p->codec != FMT_CODEC_NONE)
+	if (st == KD_OK && cp->p->codec != FMT_CODEC_NONE) {
 		st = fmt_codec_create(cp->p->codec, cp->p->src->page_size, &w->codec, err);
+		w->zc = malloc(cp->bound);
+		if (st == KD_OK && !w->zc)
+			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
 	return st;
 }
 
 static void worker_deinit(struct worker *w)
 {
+	free(w->zc);
 	fmt_codec_destroy(w->codec);
 	col_source_close(&w->src);
 }

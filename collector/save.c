@@ -44,6 +44,9 @@ static void fill_info(struct save_ctx *c, struct fmt_kdump_info *info)
 		info->crashtime = fmt_vmci_crashtime(src->vi);
 		if (fmt_vmci_number(src->vi, "phys_base", &v))
 			info->phys_base = (uint64_t)v;
+		/* arm64: crash takes the linear map's PHYS_OFFSET from this field */
+		else if (fmt_vmci_number(src->vi, "PHYS_OFFSET", &v))
+			info->phys_base = (uint64_t)v;
 	}
 }
 

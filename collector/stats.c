@@ -1,9 +1,10 @@
 /* The end-of-run summary, in makedumpfile's page classes. */
 #include "collector/collector.h"
 
-static double pct(uint64_t part, uint64_t whole)
+/* truncated, as makedumpfile prints it */
+static unsigned pct(uint64_t part, uint64_t whole)
 {
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+	return whole ? (unsigned)(part * 100 / whole) : 0;
 }
 
 void col_print_stats(FILE *f, const struct col_options *opt, const struct col_stats *s)
@@ -24,7 +25,7 @@ void col_print_stats(FILE *f, const struct col_options *opt, const struct col_st
 		fprintf(f, "    Offline pages           : 0x%016llx\n", (unsigned long long)s->pages_offline);
 		fprintf(f, "  Remaining pages  : 0x%016llx\n",
 			(unsigned long long)(s->pages_present - excluded));
-		fprintf(f, "  (The number of pages is reduced to %.0f%%.)\n",
+		fprintf(f, "  (The number of pages is reduced to %u%%.)\n",
 			pct(s->pages_present - excluded, s->pages_present));
 		fprintf(f, "Memory Hole     : 0x%016llx\n",
 			(unsigned long long)(s->max_mapnr - s->pages_present));

@@ -7,9 +7,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #define INPUT_DEFAULT_WINDOW (4u << 20)
+#define INPUT_READ_CHUNK (1u << 20)	/* read-ahead of the pread path */
+#define PROC_SUPER_MAGIC 0x9fa0
 
 struct fmt_input {
 	int fd;
@@ -21,8 +24,10 @@ struct fmt_input {
 	uint8_t *map;		/* current mapping */
 	uint64_t map_off;
 	size_t map_len;
-	uint8_t *buf;		/* pread fallback buffer */
+	uint8_t *buf;		/* pread buffer */
 	size_t buf_cap;
+	uint64_t buf_off;	/* file offset of buf's bytes */
+	size_t buf_len;		/* valid bytes in buf (0: none) */
 };
 
 static enum kd_status input_init(int fd, bool own, const char *name, struct fmt_input **ret,
@@ -47,7 +52,15 @@ static enum kd_status input_init(int fd, bool own, const char *name, struct fmt_
 	in->own_fd = own;
 	in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	in->page = (size_t)sysconf(_SC_PAGESIZE);
-	in->window = S_ISREG(st.st_mode) ? INPUT_DEFAULT_WINDOW : 0;
+	/*
+	 * /proc/vmcore is read through mmap windows (the kernel maps old memory
+	 * directly); other files through pread with read-ahead, which costs a
+	 * quarter of the page faults of a mapping here.
+	 */
+	struct statfs sfs;
+
+	in->window = (S_ISREG(st.st_mode) && fstatfs(fd, &sfs) == 0 &&
+		      sfs.f_type == PROC_SUPER_MAGIC) ? INPUT_DEFAULT_WINDOW : 0;
 	*ret = in;
 	return KD_OK;
 }
@@ -111,6 +124,7 @@ const char *fmt_input_name(const struct fmt_input *in)
 void fmt_input_set_window(struct fmt_input *in, size_t window)
 {
 	input_unmap(in);
+	in->buf_len = 0;
 	if (window)
 		window = (window + in->page - 1) / in->page * in->page;
 	in->window = window;
@@ -193,18 +207,30 @@ enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, con
 		}
 		in->window = 0;	/* not mappable: read from now on */
 	}
-	if (len > in->buf_cap) {
-		uint8_t *nb = realloc(in->buf, len);
+	if (in->buf_len && off >= in->buf_off && off + len <= in->buf_off + in->buf_len) {
+		*ret = in->buf + (off - in->buf_off);
+		return KD_OK;
+	}
+	size_t want = len < INPUT_READ_CHUNK ? INPUT_READ_CHUNK : len;
+
+	if (want > in->size - off)
+		want = (size_t)(in->size - off);
+	if (want > in->buf_cap) {
+		uint8_t *nb = realloc(in->buf, want);
 
 		if (!nb)
 			return kd_err_set(err, KD_ERR_NOMEM, "out of memory reading '%s'", in->name);
 		in->buf = nb;
-		in->buf_cap = len;
+		in->buf_cap = want;
 	}
-	st = input_pread(in, off, in->buf, len, err);
-	if (st == KD_OK)
-		*ret = in->buf;
-	return st;
+	in->buf_len = 0;
+	st = input_pread(in, off, in->buf, want, err);
+	if (st != KD_OK)
+		return st;
+	in->buf_off = off;
+	in->buf_len = want;
+	*ret = in->buf;
+	return KD_OK;
 }
 
 enum kd_status fmt_input_read(struct fmt_input *in, uint64_t off, void *buf, size_t len,
