@@ -49,6 +49,22 @@ static enum kd_status source_buffers(struct col_source *src, struct kd_err *err)
 	return KD_OK;
 }
 
+/* The memory must fit the dead kernel's own physical address width. */
+static enum kd_status check_phys_bits(const struct col_source *src, const char *path,
+				      struct kd_err *err)
+{
+	int64_t bits;
+
+	if (!src->vi || !fmt_vmci_number(src->vi, "MAX_PHYSMEM_BITS", &bits) || bits < 20 ||
+	    bits > 52)
+		return KD_OK;
+	if (src->pm.max_paddr > (1ull << bits))
+		return kd_err_set(err, KD_ERR_CORRUPT,
+				  "'%s': memory up to %#llx lies beyond the kernel's MAX_PHYSMEM_BITS (%lld)",
+				  path, (unsigned long long)src->pm.max_paddr, (long long)bits);
+	return KD_OK;
+}
+
 static bool is_flattened(struct fmt_input *in)
 {
 	const void *p;
@@ -124,8 +140,13 @@ enum kd_status col_source_open(struct col_source *src, const char *path, bool ne
 	if (st == KD_OK && src->kd && src->page_size != fmt_kdump_get_info(src->kd)->block_size)
 		st = kd_err_set(err, KD_ERR_CORRUPT, "'%s': VMCOREINFO PAGESIZE differs from the block size",
 				path);
-	if (st == KD_OK && !src->kd)
+	if (st == KD_OK && !src->kd) {
 		st = fmt_physmap_from_vmcore(src->vc, &src->pm, err);
+		if (st != KD_OK)
+			kd_err_prefix(err, "'%s'", path);
+	}
+	if (st == KD_OK && !src->kd)
+		st = check_phys_bits(src, path, err);
 	if (st != KD_OK) {
 		col_source_close(src);
 		return st;
@@ -422,6 +443,9 @@ enum kd_status col_source_read_phys(void *ctx, uint64_t paddr, void *buf, size_t
 	return source_copy(src, paddr, buf, len, err);
 }
 
+static void ranges_to_bits(const struct col_source *src, uint64_t start, uint64_t *bits,
+			   size_t nwords, bool file_only);
+
 /* A split set: each file's 2nd bitmap counts only inside its own range. */
 static void split_dumpable(const struct col_source *src, uint64_t start, uint64_t *bits,
 			   size_t nwords)
@@ -459,24 +483,37 @@ void col_source_dumpable(const struct col_source *src, uint64_t start, uint64_t 
 	else if (src->kd)
 		fmt_kdump_bitmap_words(src->kd, true, start, bits, nwords);
 	else
-		col_source_present(src, start, bits, nwords);
+		ranges_to_bits(src, start, bits, nwords, true);
 }
 
 void col_source_present(const struct col_source *src, uint64_t start, uint64_t *bits,
 			size_t nwords)
 {
-	uint64_t end = start + 64 * (uint64_t)nwords;
-
-	if (src->kd) {
+	if (src->kd)
 		fmt_kdump_bitmap_words(src->kd, false, start, bits, nwords);
-		return;
-	}
+	else
+		ranges_to_bits(src, start, bits, nwords, false);
+}
+
+/*
+ * Bits for the pages of the ELF ranges: all of each PT_LOAD (present), or only
+ * the pages with file bytes (dumpable). A p_memsz past p_filesz is memory the
+ * writer left out (makedumpfile -E excluded tails), not content: it stays out.
+ */
+static void ranges_to_bits(const struct col_source *src, uint64_t start, uint64_t *bits,
+			   size_t nwords, bool file_only)
+{
+	uint64_t end = start + 64 * (uint64_t)nwords;
 
 	memset(bits, 0, nwords * sizeof(*bits));
 	for (size_t i = 0; i < src->pm.nr; i++) {
 		const struct fmt_phys_range *r = &src->pm.ranges[i];
+		uint64_t len = file_only ? r->filesz : r->size;
 		uint64_t first = r->paddr / src->page_size;
-		uint64_t last = (r->paddr + r->size + src->page_size - 1) / src->page_size;
+		uint64_t last = (r->paddr + len + src->page_size - 1) / src->page_size;
+
+		if (!len)
+			continue;
 
 		if (last <= start || first >= end)
 			continue;

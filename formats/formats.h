@@ -96,6 +96,8 @@ struct fmt_phys_range {
 	uint64_t filesz;
 };
 
+#define FMT_MAX_PHYS_ADDR (1ull << 52)
+
 struct fmt_physmap {
 	struct fmt_phys_range *ranges;
 	size_t nr;

@@ -30,6 +30,13 @@ enum kd_status fmt_physmap_from_vmcore(const struct fmt_vmcore *vc, struct fmt_p
 
 		if (!l->memsz)
 			continue;
+		/* no machine addresses more than 52 bits (x86_64 and arm64 at most) */
+		if (l->paddr >= FMT_MAX_PHYS_ADDR || l->memsz > FMT_MAX_PHYS_ADDR - l->paddr) {
+			free(r);
+			return kd_err_set(err, KD_ERR_CORRUPT,
+					  "PT_LOAD at physical %#llx (%#llx bytes) lies beyond the 52-bit physical address space",
+					  (unsigned long long)l->paddr, (unsigned long long)l->memsz);
+		}
 		r[n].paddr = l->paddr;
 		r[n].size = l->memsz;
 		r[n].offset = l->offset;
