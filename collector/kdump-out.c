@@ -54,6 +54,15 @@ static void words_to_bytes(const uint64_t *w, uint8_t *b, size_t nwords)
 		put_le64(b + 8 * i, w[i]);
 }
 
+static bool all_zero(const uint64_t *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (w[i])
+			return false;
+	}
+	return true;
+}
+
 enum kd_status col_kdump_write_bitmaps(struct col_kdump_out *out, uint64_t start_pfn,
 				       const uint64_t *present, const uint64_t *dumpable,
 				       size_t nwords, struct kd_err *err)
@@ -70,9 +79,14 @@ enum kd_status col_kdump_write_bitmaps(struct col_kdump_out *out, uint64_t start
 	tmp = calloc(nwords ? nwords : 1, 8);
 	if (!tmp)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap");
-	words_to_bytes(present, tmp, nwords);
-	st = col_sink_pwrite(out->sink, tmp, len, out->lay.bitmap1_off + byte_off, err);
-	if (st == KD_OK) {
+	/* all-zero windows (holes in the address space) stay holes in the file */
+	if (!all_zero(present, nwords)) {
+		words_to_bytes(present, tmp, nwords);
+		st = col_sink_pwrite(out->sink, tmp, len, out->lay.bitmap1_off + byte_off, err);
+	} else {
+		st = KD_OK;
+	}
+	if (st == KD_OK && !all_zero(dumpable, nwords)) {
 		words_to_bytes(dumpable, tmp, nwords);
 		st = col_sink_pwrite_keep(out->sink, tmp, len, out->lay.bitmap2_off + byte_off, err);
 	}

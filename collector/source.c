@@ -492,13 +492,14 @@ void col_source_present(const struct col_source *src, uint64_t start, uint64_t *
 	if (src->kd)
 		fmt_kdump_bitmap_words(src->kd, false, start, bits, nwords);
 	else
-		ranges_to_bits(src, start, bits, nwords, false);
+		ranges_to_bits(src, start, bits, nwords, true);
 }
 
 /*
- * Bits for the pages of the ELF ranges: all of each PT_LOAD (present), or only
- * the pages with file bytes (dumpable). A p_memsz past p_filesz is memory the
- * writer left out (makedumpfile -E excluded tails), not content: it stays out.
+ * Bits for the pages of the ELF ranges: the whole of each PT_LOAD, or only the
+ * pages with file bytes. A p_memsz past p_filesz is memory the writer left out
+ * (makedumpfile -E excluded tails), not content: both bitmaps leave it out, so
+ * a corrupt p_memsz cannot make a few KiB of input claim TiBs of pages.
  */
 static void ranges_to_bits(const struct col_source *src, uint64_t start, uint64_t *bits,
 			   size_t nwords, bool file_only)

@@ -35,7 +35,7 @@ void col_print_stats(FILE *f, const struct col_options *opt, const struct col_st
 	if (opt->message_level & 2)
 		fprintf(f,
 			"vmcore-save: %s: %llu pages in memory, %llu kept (%llu zero, %llu stored raw), %llu bytes written in %.2fs%s\n",
-			opt->output, (unsigned long long)s->pages_present,
+			opt->output ? opt->output : "standard output", (unsigned long long)s->pages_present,
 			(unsigned long long)s->pages_written, (unsigned long long)s->pages_zero,
 			(unsigned long long)s->pages_raw, (unsigned long long)s->bytes_written, s->seconds,
 			s->complete ? "" : " (INCOMPLETE)");

@@ -11,6 +11,7 @@
 #   flat: vmcore-save -F output rebuilt with -R: truncations, flips.
 # One ok/not ok line per group, with counts. KD_MUT_SCALE=N runs N times as many sampled cases.
 set -u
+shopt -s lastpipe	# "... | run_group" counts in this shell
 . "$(dirname "$0")/../lib/testlib.sh"
 kd_tmpdir
 T=$KD_TMP
@@ -18,11 +19,19 @@ MUT="python3 $KD_ROOT/tests/fuzz/mutate.py"
 REAL=${KD_REAL_VMCORE:-/var/cache/kdumpkit/vmcore-6.1-1g/vmcore}
 SCALE=${KD_MUT_SCALE:-1}
 TIMEOUT=${KD_MUT_TIMEOUT:-10}
-MAX_OUT_KIB=${KD_MUT_MAX_OUT_KIB:-65536}	# no case may write more (inputs are < 1 MiB)
+MAX_OUT_KIB=${KD_MUT_MAX_OUT_KIB:-16384}	# no case may use more disk (inputs are < 1 MiB)
+# A corrupt p_paddr may honestly describe memory at TiBs: the bitmaps then span that address
+# space as sparse holes (the writer skips all-zero bitmap windows). The apparent size is capped
+# far higher; what a case may really put on disk is MAX_OUT_KIB.
+MAX_SPARSE_KIB=${KD_MUT_MAX_SPARSE_KIB:-4194304}
 KDCOMPARE=$KD_TOOLS/kdcompare
 VERIFY_EVERY=${KD_MUT_VERIFY_EVERY:-4}	# kdcompare every Nth successful dump (0: never)
 export ASAN_OPTIONS=${ASAN_OPTIONS}:detect_leaks=1:exitcode=99
 export UBSAN_OPTIONS=${UBSAN_OPTIONS}:exitcode=99
+
+# A private copy: the table runs for a while and a rebuild of $BUILD must not cut it short.
+cp "$VMCORE_SAVE" "$T/vmcore-save" || { echo "not ok - no $VMCORE_SAVE"; exit 0; }
+VMCORE_SAVE=$T/vmcore-save
 
 # ---- bases --------------------------------------------------------------------------------
 python3 "$KD_ROOT/tests/gen/mkvmcore.py" "$KD_ROOT/tests/fuzz/tiny.spec" "$T/tiny.vmcore" ||
@@ -56,36 +65,57 @@ group_end() {
 		printf '    %s\n' "${g_bad_list[@]:0:15}"
 	fi
 }
-bad() { # WHAT: record a failed case (kept in $T/bad-N for a look with KD_MUT_KEEP)
+bad() { # WHAT: record a failed case (its input is kept in $KD_MUT_KEEP if set)
 	g_bad=$((g_bad + 1))
 	g_bad_list+=("$1")
 	if [ -n "${KD_MUT_KEEP:-}" ]; then
 		mkdir -p "$KD_MUT_KEEP"
-		cp "$T/case" "$KD_MUT_KEEP/$(echo "$g_name-$g_cases" | tr ' /' '__')"
+		cp "$case" "$KD_MUT_KEEP/$(echo "$g_name-$g_cases" | tr ' /()' '____')"
 	fi
 }
 
-# check_case MODE WHAT: run vmcore-save on $T/case (MODE elf|kdump: -d 1 CASE OUT; flat: -R OUT < CASE)
+# run_group MODE BASE: cases from "cut N" / "OFFSET HEXBYTES" lines on stdin
+run_group() {
+	local mode=$1 base=$2 path what
+	rm -rf "$T/cases"
+	while read -r path what; do
+		check_case "$mode" "$path" "$what"
+	done < <($MUT write "$base" "$T/cases")
+	rm -rf "$T/cases"
+}
+
+# check_case MODE CASE WHAT: run vmcore-save on CASE (MODE elf|kdump: -d 1 CASE OUT;
+# flat: -R OUT < CASE)
 check_case() {
-	local mode=$1 what=$2 rc lines
+	local mode=$1 case=$2 what=$3 rc lines
 	g_cases=$((g_cases + 1))
 	rm -f "$T/out"
-	# ulimit -f: a corrupt size must not fill the disk (SIGXFSZ, exit 153, is a failure)
+	# ulimit -f: a corrupt size must not fill the disk (SIGXFSZ, exit 153, is a failure: a
+	# dump of these inputs is below 1 MiB, and one of GiBs of zeros or sparse TiBs is no dump)
 	if [ "$mode" = flat ]; then
-		(ulimit -f "$MAX_OUT_KIB"; exec timeout -s KILL "$TIMEOUT" "$VMCORE_SAVE" \
-			--message-level 4 -R "$T/out" <"$T/case" >/dev/null 2>"$T/err") 2>/dev/null
+		# -R writes at most what the stream holds (sparse where records skip): no limit
+		timeout -s KILL "$TIMEOUT" "$VMCORE_SAVE" --message-level 4 -R "$T/out" <"$case" \
+			>/dev/null 2>"$T/err"
 	else
-		(ulimit -f "$MAX_OUT_KIB"; exec timeout -s KILL "$TIMEOUT" "$VMCORE_SAVE" \
-			--message-level 4 -d 1 "$T/case" "$T/out" >/dev/null 2>"$T/err") 2>/dev/null
+		# (no exec: the subshell reports the signal as a status, and its own notice is muted)
+		{ (ulimit -f "$MAX_SPARSE_KIB"; timeout -s KILL "$TIMEOUT" "$VMCORE_SAVE" \
+			--message-level 4 -d 1 "$case" "$T/out" </dev/null >/dev/null 2>"$T/err"
+		exit $?); } 2>/dev/null
 	fi
 	rc=$?
-	if grep -Eq 'Sanitizer|runtime error|^==[0-9]+==|^    #[0-9]' "$T/err"; then
+	if [ -f "$T/out" ] && [ $(( $(stat -c %b "$T/out") / 2 )) -gt "$MAX_OUT_KIB" ]; then
+		bad "$what: put more than $((MAX_OUT_KIB / 1024)) MiB on disk"
+		return
+	fi
+	if [ -s "$T/err" ] && grep -Eq 'Sanitizer|runtime error|^==[0-9]+==|^    #[0-9]' "$T/err"; then
 		bad "$what: sanitizer report: $(grep -Em1 'ERROR|runtime error' "$T/err")"
 		return
 	fi
 	case $rc in
 	0)
-		if [ "$(head -c 8 "$T/out" 2>/dev/null | tr -d '\0')" != "KDUMP   " ]; then
+		local sig=
+		[ -f "$T/out" ] && read -r -N 8 sig <"$T/out" 2>/dev/null
+		if [ "$sig" != "KDUMP   " ]; then
 			if [ "$mode" = flat ] && [ -f "$T/out" ]; then
 				g_nodump=$((g_nodump + 1))	# see the report: -R does not look inside
 				return
@@ -100,7 +130,7 @@ check_case() {
 		g_dumps=$((g_dumps + 1))
 		if [ "$mode" != flat ] && [ "$VERIFY_EVERY" -gt 0 ] && [ -x "$KDCOMPARE" ] &&
 			[ $((g_dumps % VERIFY_EVERY)) -eq 1 ]; then
-			verify_dump "$what"
+			verify_dump "$case" "$what"
 		fi
 		;;
 	1)
@@ -112,7 +142,7 @@ check_case() {
 		g_errors=$((g_errors + 1))
 		;;
 	137) bad "$what: no result after ${TIMEOUT}s (killed)" ;;
-	153) bad "$what: wrote more than $((MAX_OUT_KIB / 1024)) MiB (killed by SIGXFSZ)" ;;
+	153) bad "$what: grew past $((MAX_SPARSE_KIB / 1024)) MiB (killed by SIGXFSZ)" ;;
 	*) bad "$what: exit $rc: $(head -c 200 "$T/err" | tr '\n' '|')" ;;
 	esac
 }
@@ -124,30 +154,38 @@ check_case() {
 # p_memsz = p_filesz when p_filesz is larger, where libkdumpfile reads nothing.
 verify_dump() {
 	local sum rc
-	{ "$KDCOMPARE" --no-vmcoreinfo "$T/case" "$T/out" >"$T/cmp" 2>&1; } 2>/dev/null
+	{ ("$KDCOMPARE" --no-vmcoreinfo "$1" "$T/out" </dev/null >"$T/cmp" 2>&1; exit $?); } 2>/dev/null
 	rc=$?
-	[ $rc -ge 128 ] && g_refcrash=$((g_refcrash + 1))
+	if [ $rc -ge 128 ]; then
+		g_refcrash=$((g_refcrash + 1))
+		[ -n "${KD_MUT_KEEP:-}" ] && mkdir -p "$KD_MUT_KEEP" &&
+			cp "$1" "$KD_MUT_KEEP/kdcompare-crash-$(echo "$g_name-$g_cases" | tr ' /()' '____')"
+	fi
 	sum=$(grep '^kdcompare: ' "$T/cmp" | tail -1)
 	case $sum in
 	*" different=0 "*" dump-only=0 "*" missing=0 "*)
 		g_verified=$((g_verified + 1)) ;;
 	*" different=0 "*" dump-only="*" missing=0 "*)
 		g_verified=$((g_verified + 1)) g_extra=$((g_extra + 1)) ;;
+	*" different=1 "*)
+		# ELF reads bytes past p_filesz as zero, libkdumpfile reads the file: a p_filesz set
+		# inside a page (the Elf64_Phdr p_filesz fields sit at 96 + 56k) differs in that page
+		local at=${2#bytes }
+		at=${at%% *}
+		if [ -n "$at" ] && [ "$at" -ge 96 ] 2>/dev/null && [ $(((at - 96) % 56)) -eq 0 ]; then
+			g_verified=$((g_verified + 1))
+		else
+			bad "$2: dump differs from the source: $sum"
+		fi
+		;;
 	*"kdcompare: "*)
 		# libkdumpfile may refuse a source the collector accepts (e.g. a bad e_machine it
 		# needs and we do not); only a dump that disagrees with a source both read is bad.
 		if grep -q ' compared=[1-9]' <<<"$sum"; then
-			bad "$1: dump differs from the source: $sum"
+			bad "$2: dump differs from the source: $sum"
 		fi
 		;;
 	esac
-}
-
-truncate_at() { head -c "$1" "$2" >"$T/case"; }
-# patch BASE OFFSET HEXBYTES: a copy of BASE with bytes at OFFSET replaced
-patch() {
-	cp "$1" "$T/case"
-	printf "$(sed 's/../\\x&/g' <<<"$3")" | dd of="$T/case" bs=1 seek="$2" conv=notrunc status=none
 }
 
 # Offsets to cut at: every byte of [0, every_end), then N evenly spread over [every_end, end).
@@ -170,25 +208,16 @@ elf_size=$(stat -c %s "$T/elf")
 lim=$((elf_size < 65536 ? elf_size : 65536))
 
 group_start "ELF truncations ($elf_name)"
-for off in $(cut_offsets "$hdr_end" "$lim" $((120 * SCALE))); do
-	truncate_at "$off" "$T/elf"
-	check_case elf "cut at $off"
-done
+cut_offsets "$hdr_end" "$lim" $((120 * SCALE)) | sed 's/^/cut /' | run_group elf "$T/elf"
 group_end
 
 group_start "ELF single-bit flips ($elf_name)"
-while read -r off byte; do
-	patch "$T/elf" "$off" "$byte"
-	check_case elf "byte $off -> 0x$byte"
-done < <($MUT flips "$T/elf" $((300 * SCALE)) 40 0:"$hdr_end":4 "$nt_off":$((nt_off + nt_size)):4 \
-	"$data_off":"$lim":1)
+$MUT flips "$T/elf" $((300 * SCALE)) 40 0:"$hdr_end":4 "$nt_off":$((nt_off + nt_size)):4 \
+	"$data_off":"$lim":1 | run_group elf "$T/elf"
 group_end
 
 group_start "ELF header fields at edge values ($elf_name)"
-while read -r off bytes; do
-	patch "$T/elf" "$off" "$bytes"
-	check_case elf "bytes $off = $bytes"
-done < <($MUT fields "$T/elf")
+$MUT fields "$T/elf" | run_group elf "$T/elf"
 group_end
 
 # ---- kdump-compressed input (re-filter) ---------------------------------------------------
@@ -196,31 +225,21 @@ kd_size=$(stat -c %s "$T/kdump")
 read -r bm_off bm_size < <(layout "$T/kdump" bitmaps)
 read -r desc_off _ < <(layout "$T/kdump" descriptors)
 group_start "kdump input truncations (tiny.spec, zstd)"
-for off in $( (seq 0 16 464; seq 464 256 "$bm_off"; seq "$bm_off" 1024 "$desc_off";
-	seq "$desc_off" 997 "$kd_size") | head -n $((150 * SCALE))); do
-	truncate_at "$off" "$T/kdump"
-	check_case kdump "cut at $off"
-done
+(seq 0 16 464; seq 464 256 "$bm_off"; seq "$bm_off" 1024 "$desc_off"; seq "$desc_off" 997 "$kd_size") |
+	head -n $((150 * SCALE)) | sed 's/^/cut /' | run_group kdump "$T/kdump"
 group_end
 
 group_start "kdump input single-bit flips (tiny.spec, zstd)"
-while read -r off byte; do
-	patch "$T/kdump" "$off" "$byte"
-	check_case kdump "byte $off -> 0x$byte"
-done < <($MUT flips "$T/kdump" $((150 * SCALE)) 41 0:464:4 4096:"$bm_off":2 \
-	"$bm_off":$((bm_off + bm_size)):1 "$desc_off":$((desc_off + 4096)):3 "$desc_off":"$kd_size":1)
+$MUT flips "$T/kdump" $((150 * SCALE)) 41 0:464:4 4096:"$bm_off":2 "$bm_off":$((bm_off + bm_size)):1 \
+	"$desc_off":$((desc_off + 4096)):3 "$desc_off":"$kd_size":1 | run_group kdump "$T/kdump"
 group_end
 
 # ---- flattened stream (-R) ----------------------------------------------------------------
 fl_size=$(stat -c %s "$T/flat")
 group_start "flattened stream truncations and flips (-R)"
-for off in $( (seq 0 512 4096; seq 4090 4 4130; seq 4130 $((fl_size / 25)) "$fl_size") |
-	head -n $((60 * SCALE))); do
-	truncate_at "$off" "$T/flat"
-	check_case flat "cut at $off"
-done
-while read -r off byte; do
-	patch "$T/flat" "$off" "$byte"
-	check_case flat "byte $off -> 0x$byte"
-done < <($MUT flips "$T/flat" $((60 * SCALE)) 42 0:32:2 4096:4200:4 4200:"$fl_size":1)
+{
+	(seq 0 512 4096; seq 4090 4 4130; seq 4130 $((fl_size / 25)) "$fl_size") | head -n $((60 * SCALE)) |
+		sed 's/^/cut /'
+	$MUT flips "$T/flat" $((60 * SCALE)) 42 0:32:2 4096:4200:4 4200:"$fl_size":1
+} | run_group flat "$T/flat"
 group_end
