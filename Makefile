@@ -76,6 +76,8 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
 .PHONY: all test asan check install check-deps clean unit tools check-crash
+# keep every object (no "rm" of intermediates after the tests' closing line)
+.SECONDARY:
 all: $(PROGRAMS)
 
 $(BUILD)/obj/%.o: %.c
