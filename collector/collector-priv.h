@@ -160,6 +160,8 @@ enum kd_status col_pages_submit(struct col_pages *cp, const uint64_t *pfns, size
 /** Wait for and write every queued batch. */
 enum kd_status col_pages_flush(struct col_pages *cp, struct kd_err *err);
 size_t col_pages_batch_size(void);
+/** True if the page of @n bytes (any alignment) is all zero. */
+bool col_page_is_zero(const uint8_t *p, size_t n);
 
 /* ---- filter.c: kernel-aware exclusion for dump levels above 1 ---- */
 struct col_filter;

@@ -93,7 +93,7 @@ static enum kd_status elf_pass1(struct elf_ctx *e, struct kd_err *err)
 				st = col_source_page(&r->src, pfn, &page, err);
 				if (st != KD_OK)
 					return st;
-				if (page[0] == 0 && !memcmp(page, page + 1, r->src.page_size - 1)) {
+				if (col_page_is_zero(page, r->src.page_size)) {
 					r->keep[w] &= ~(1ull << (pfn - start - 64 * w));
 					r->stats->pages_zero++;
 				}

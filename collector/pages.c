@@ -49,7 +49,7 @@ struct col_pages {
 	bool threaded;
 };
 
-static bool page_is_zero(const uint8_t *p, size_t n)
+bool col_page_is_zero(const uint8_t *p, size_t n)
 {
 	/* pages in an ELF file need not be aligned: byte-order loads, then a vectorised compare */
 	if (get_le64(p) | get_le64(p + 8) | get_le64(p + n / 2) | get_le64(p + n - 8))
@@ -74,7 +74,7 @@ static void batch_process(struct worker *w, struct batch *b)
 			return;
 		}
 		b->off[i] = pos;
-		bool zero = page_is_zero(page, ps);
+		bool zero = col_page_is_zero(page, ps);
 
 		if (zero && p->zero_pages) {
 			b->size[i] = 0;
