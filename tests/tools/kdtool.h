@@ -208,6 +208,9 @@ static inline bool kt_open(const char *tool, struct kt_dump *d, const char *path
 	st = kdump_set_number_attr(d->ctx, KDUMP_ATTR_FILE_FD, d->fd);
 	if (st != KDUMP_OK) {
 		kt_fail(tool, "libkdumpfile cannot open '%s': %s", path, kdump_get_err(d->ctx));
+		/* 0.5.1 can crash in kdump_free() on a context whose open failed: leak it, the
+		 * tool is about to exit */
+		d->ctx = NULL;
 		kt_close(d);
 		return false;
 	}
