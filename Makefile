@@ -8,6 +8,20 @@
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 PKGS := zlib lzo2 libzstd libelf libdw
+# Cross build: make CROSS=aarch64-linux-gnu- builds for arm64 into build-arm64/ with the
+# Debian cross compiler and the multiarch -dev libraries (scripts/setup-deps installs both).
+CROSS ?=
+ifneq ($(CROSS),)
+CC := $(CROSS)gcc
+AR := $(CROSS)ar
+CROSS_TRIPLET := $(patsubst %-,%,$(CROSS))
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
+# the architecture built for: x86_64 or arm64 (selects purgatory/arch/ and its flags)
+KD_ARCH := $(if $(filter aarch64%,$(shell $(CC) -dumpmachine 2>/dev/null)),arm64,x86_64)
+ifneq ($(CROSS),)
+BUILD ?= build-$(KD_ARCH)
+endif
 BUILD ?= build
 SANITIZE ?=
 WERROR ?= 1
@@ -51,15 +65,21 @@ COLLECTOR_LIB := $(BUILD)/lib/libcollector.a
 LOADER_LIB := $(BUILD)/lib/libloader.a
 MODULE_LIBS := $(COLLECTOR_LIB) $(LOADER_LIB) $(FILTERS_LIB) $(FORMATS_LIB)
 
-# purgatory/ (x86_64): freestanding code run between the kernels. Its own flags (never
+# purgatory/: freestanding code run between the kernels, for KD_ARCH. Its own flags (never
 # the sanitizers), linked into one relocatable object, then embedded in libloader.a as
 # the bytes ldr_purgatory_blob..ldr_purgatory_blob_end (an .incbin object).
 # loader/sha256.c is shared: it is freestanding-clean and compiled here a second time.
-PURGATORY_CFLAGS := -std=gnu11 -I. -DKD_PURGATORY $(WARN) -Wstack-usage=2048 -Os \
-	-ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fno-PIC -fno-PIE \
-	-mcmodel=large -mno-sse -mno-mmx -mno-sse2 -mno-avx -mno-red-zone \
+PURGATORY_CFLAGS_COMMON := -std=gnu11 -I. -DKD_PURGATORY $(WARN) -Wstack-usage=2048 -Os \
+	-ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fno-PIC -fno-PIE
+PURGATORY_CFLAGS_x86_64 := -mcmodel=large -mno-sse -mno-mmx -mno-sse2 -mno-avx -mno-red-zone \
 	-fno-zero-initialized-in-bss -fno-asynchronous-unwind-tables -fcf-protection=none
-PURGATORY_SRC := $(wildcard purgatory/*.c purgatory/arch/x86_64/*.S) loader/sha256.c
+# arm64: MMU off, so all data accesses are Device memory: no unaligned access, no SIMD
+PURGATORY_CFLAGS_arm64 := -mcmodel=large -mgeneral-regs-only -mstrict-align \
+	-mbranch-protection=none -fno-zero-initialized-in-bss -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables
+PURGATORY_CFLAGS := $(PURGATORY_CFLAGS_COMMON) $(PURGATORY_CFLAGS_$(KD_ARCH))
+purgatory_src = $(wildcard purgatory/*.c purgatory/arch/$(1)/*.c purgatory/arch/$(1)/*.S) loader/sha256.c
+PURGATORY_SRC := $(call purgatory_src,$(KD_ARCH))
 PURGATORY_OBJ := $(patsubst %,$(BUILD)/purgatory/obj/%.o,$(PURGATORY_SRC))
 PURGATORY_RO := $(BUILD)/purgatory/purgatory.ro
 PURGATORY_BLOB := $(BUILD)/purgatory/purgatory-blob.o
@@ -104,6 +124,23 @@ $(PURGATORY_BLOB): $(PURGATORY_RO)
 	printf '\t.section .rodata\n\t.balign 16\n\t.globl ldr_purgatory_blob, ldr_purgatory_blob_end\nldr_purgatory_blob:\n\t.incbin "%s"\nldr_purgatory_blob_end:\n\t.section .note.GNU-stack,"",@progbits\n' $< >$(@:.o=.S)
 	$(CC) -c -o $@ $(@:.o=.S)
 
+# The arm64 purgatory for the x86_64 build's unit tests (relocation and arm64 kexec_load
+# plans on the host), when Debian's aarch64 cross compiler is installed.
+ifeq ($(KD_ARCH),x86_64)
+PURGATORY_ARM64_CC := $(shell command -v aarch64-linux-gnu-gcc 2>/dev/null)
+ifneq ($(PURGATORY_ARM64_CC),)
+PURGATORY_ARM64_RO := $(BUILD)/purgatory-arm64/purgatory.ro
+unit: $(PURGATORY_ARM64_RO)
+$(BUILD)/purgatory-arm64/obj/%.o: %
+	@mkdir -p $(dir $@)
+	$(PURGATORY_ARM64_CC) $(PURGATORY_CFLAGS_COMMON) $(PURGATORY_CFLAGS_arm64) -MMD -MP -c -o $@ $<
+$(PURGATORY_ARM64_RO): $(patsubst %,$(BUILD)/purgatory-arm64/obj/%.o,$(call purgatory_src,arm64))
+	$(PURGATORY_ARM64_CC) $(PURGATORY_CFLAGS_COMMON) $(PURGATORY_CFLAGS_arm64) -nostdlib \
+		-nostartfiles -r -e purgatory_start -o $@ $^
+	@undef=$$(nm -u $@); [ -z "$$undef" ] || { echo "purgatory: undefined symbols: $$undef"; rm -f $@; exit 1; }
+endif
+endif
+
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@
@@ -146,9 +183,9 @@ install: all
 	for m in doc/*.8; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-arm64
 
--include $(shell find $(BUILD)/obj $(BUILD)/purgatory -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/purgatory $(BUILD)/purgatory-arm64 -name '*.d' 2>/dev/null)
 
 # Open fresh vmcore-save outputs of the real 6.1 fixture with the crash utility (every codec).
 check-crash: all tools

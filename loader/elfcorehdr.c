@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,7 @@ enum kd_status ldr_elfcorehdr_build(const struct ldr_elfcore_input *in, uint8_t 
 	buf[EI_VERSION] = EV_CURRENT;
 	buf[EI_OSABI] = ELFOSABI_NONE;
 	put_le16(buf + 16, ET_CORE);
-	put_le16(buf + 18, EM_X86_64);
+	put_le16(buf + 18, in->machine ? in->machine : EM_X86_64);
 	put_le32(buf + 20, EV_CURRENT);
 	put_le64(buf + 24, 0);			/* e_entry */
 	put_le64(buf + 32, EHDR_SIZE);		/* e_phoff */
@@ -297,8 +298,8 @@ out_close:
 	return st;
 }
 
-enum kd_status ldr_elfcore_read_system(const char *root, struct ldr_elfcore_sys *ret,
-				       struct kd_err *err)
+static enum kd_status read_system(const char *root, bool with_kcore, struct ldr_elfcore_sys *ret,
+				  struct kd_err *err)
 {
 	struct ldr_elfcore_sys sys = { 0 };
 	char buf[128];
@@ -320,7 +321,7 @@ enum kd_status ldr_elfcore_read_system(const char *root, struct ldr_elfcore_sys 
 			st = parse_u64("sys/kernel/vmcoreinfo", sp + 1, 16, &size, err);
 		sys.vmcoreinfo.size = size;
 	}
-	if (!st)
+	if (!st && with_kcore)
 		st = read_kcore(root, &sys, err);
 	if (st) {
 		ldr_elfcore_sys_deinit(&sys);
@@ -328,6 +329,18 @@ enum kd_status ldr_elfcore_read_system(const char *root, struct ldr_elfcore_sys 
 	}
 	*ret = sys;
 	return KD_OK;
+}
+
+enum kd_status ldr_elfcore_read_system(const char *root, struct ldr_elfcore_sys *ret,
+				       struct kd_err *err)
+{
+	return read_system(root, true, ret, err);
+}
+
+enum kd_status ldr_elfcore_read_notes(const char *root, struct ldr_elfcore_sys *ret,
+				      struct kd_err *err)
+{
+	return read_system(root, false, ret, err);
 }
 
 void ldr_elfcore_sys_deinit(struct ldr_elfcore_sys *sys)

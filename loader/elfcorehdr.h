@@ -28,6 +28,7 @@ struct ldr_elfcore_input {
 	size_t nr_crash;
 	uint64_t page_offset;			/* direct map base: p_vaddr = page_offset + paddr */
 	uint64_t low_exclude;			/* RAM below this is left out (1 MiB, see below) */
+	uint16_t machine;			/* e_machine; 0 means EM_X86_64 */
 };
 
 /** LDR_ELFCORE_LOW_EXCLUDE: like the kernel's own kexec_file_load path, the
@@ -67,5 +68,13 @@ struct ldr_elfcore_sys {
 enum kd_status ldr_elfcore_read_system(const char *root, struct ldr_elfcore_sys *ret,
 				       struct kd_err *err);
 void ldr_elfcore_sys_deinit(struct ldr_elfcore_sys *sys);
+
+/**
+ * The architecture-neutral part of ldr_elfcore_read_system(): the CPU notes and
+ * VMCOREINFO only (page_offset and the text fields stay 0), for architectures
+ * that read the kernel layout their own way.
+ */
+enum kd_status ldr_elfcore_read_notes(const char *root, struct ldr_elfcore_sys *ret,
+				      struct kd_err *err);
 
 #endif

@@ -63,6 +63,12 @@ out_close_kernel:
 	return st;
 }
 
+bool ldr_kexec_file_available(void)
+{
+	/* bit 31 is no KEXEC_FILE_* flag in any kernel version */
+	return do_kexec_file_load(-1, -1, 0, NULL, 1ul << 31) == 0 || errno != ENOSYS;
+}
+
 enum kd_status ldr_kexec_file_unload(const char *sysroot, struct kd_err *err)
 {
 	char why[256];

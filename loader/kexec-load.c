@@ -11,45 +11,15 @@
 
 #include "formats/bytes.h"
 #include "loader/elfcorehdr.h"
-#include "loader/sha256.h"
+#include "loader/segments.h"
 #include "purgatory/abi.h"
 
 enum {
 	PAGE = 4096,
 	KEXEC_ON_CRASH = 0x1,
 	KEXEC_ARCH_X86_64 = 62 << 16,
-	SYS_KEXEC_LOAD_X86_64 = 246,
 	CMDLINE_ALIGN = 16,
 };
-
-static uint64_t align_up(uint64_t x, uint64_t a)
-{
-	return (x + a - 1) & ~(a - 1);
-}
-
-/* Top-down allocator inside [lo, top). */
-struct placer {
-	uint64_t lo, top;
-};
-
-static enum kd_status place(struct placer *pl, uint64_t memsz, uint64_t align, const char *what,
-			    uint64_t *ret, struct kd_err *err)
-{
-	uint64_t addr;
-
-	if (memsz > pl->top - pl->lo)
-		goto nospc;
-	addr = (pl->top - memsz) & ~(align - 1);
-	if (addr < pl->lo)
-		goto nospc;
-	pl->top = addr;
-	*ret = addr;
-	return KD_OK;
-nospc:
-	return kd_err_set(err, KD_ERR_NOSPC,
-			  "%s (0x%" PRIx64 " bytes) does not fit in the crash range above the "
-			  "kernel (0x%" PRIx64 "-0x%" PRIx64 " left)", what, memsz, pl->lo, pl->top);
-}
 
 static void add_segment(struct ldr_kexec_plan *plan, const void *buf, size_t bufsz, uint64_t mem,
 			uint64_t memsz, const char *what)
@@ -57,21 +27,14 @@ static void add_segment(struct ldr_kexec_plan *plan, const void *buf, size_t buf
 	plan->seg[plan->nr_seg++] = (struct ldr_kexec_segment){ buf, bufsz, mem, memsz, what };
 }
 
-static int seg_cmp(const void *a, const void *b)
-{
-	const struct ldr_kexec_segment *x = a, *y = b;
-
-	return x->mem < y->mem ? -1 : x->mem > y->mem;
-}
-
 /* Place the kernel at the bottom of @hi; returns the first free address above it. */
 static enum kd_status place_kernel(const struct ldr_bzimage *bz, const struct ldr_range *hi,
 				   uint64_t *addr_ret, uint64_t *memsz_ret, struct kd_err *err)
 {
-	uint64_t memsz = align_up(bz->init_size > bz->kernel_size ? bz->init_size : bz->kernel_size,
+	uint64_t memsz = ldr_align_up(bz->init_size > bz->kernel_size ? bz->init_size : bz->kernel_size,
 				  PAGE);
 	uint64_t align = bz->kernel_alignment > PAGE ? bz->kernel_alignment : PAGE;
-	uint64_t addr = bz->relocatable ? align_up(hi->start, align) : bz->pref_address;
+	uint64_t addr = bz->relocatable ? ldr_align_up(hi->start, align) : bz->pref_address;
 
 	if (addr < hi->start || addr + memsz < addr || addr + memsz - 1 > hi->end)
 		return kd_err_set(err, KD_ERR_NOSPC,
@@ -87,23 +50,13 @@ static enum kd_status place_kernel(const struct ldr_bzimage *bz, const struct ld
 static enum kd_status setup_purgatory(struct ldr_kexec_plan *plan, const struct ldr_kexec_input *in,
 				      struct kd_err *err)
 {
-	uint8_t regions[PURGATORY_SHA256_REGIONS * 16] = { 0 }, v64[8], v16[2];
-	struct ldr_sha256 sha;
-	size_t nr = 0;
+	uint8_t regions[PURGATORY_SHA256_REGIONS * 16], v64[8], v16[2];
 	enum kd_status st;
 
-	ldr_sha256_init(&sha);
-	for (size_t i = 0; i < plan->nr_seg; i++) {
-		const struct ldr_kexec_segment *s = &plan->seg[i];
-
-		if (!strcmp(s->what, "purgatory") || s->bufsz == 0)
-			continue;
-		put_le64(regions + nr * 16, s->mem);
-		put_le64(regions + nr * 16 + 8, s->bufsz);
-		nr++;
-		ldr_sha256_update(&sha, s->buf, s->bufsz);
-	}
-	ldr_sha256_final(&sha, plan->digest);
+	st = ldr_segments_digest(plan->seg, plan->nr_seg, regions, PURGATORY_SHA256_REGIONS,
+				 plan->digest, err);
+	if (st)
+		return st;
 	st = ldr_purgatory_set_symbol(plan->purgatory, PURGATORY_SYM_REGIONS, regions,
 				      sizeof(regions), err);
 	if (!st)
@@ -147,7 +100,7 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 	const void *pimg = in->purgatory;
 	size_t pimg_size = in->purgatory_size, bp_size, cmd_off, bp_len;
 	uint64_t kmemsz = 0, a = 0, initrd_addr = 0, pur_addr = 0, bp_addr = 0, bp_memsz, elf_memsz;
-	struct placer pl;
+	struct ldr_placer pl;
 	struct ldr_e820 hole;
 	enum kd_status st;
 
@@ -160,13 +113,13 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 		return st;
 	plan->kernel_entry = a + LDR_BZ_ENTRY64_OFFSET;
 	add_segment(plan, plan->bz.kernel, plan->bz.kernel_size, a, kmemsz, "kernel");
-	pl = (struct placer){ a + kmemsz, hi->end + 1 };
+	pl = (struct ldr_placer){ a + kmemsz, hi->end + 1 };
 
 	/* elfcorehdr first: its address goes on the command line */
-	elf_memsz = align_up(in->elfcorehdr_size, PAGE);
+	elf_memsz = ldr_align_up(in->elfcorehdr_size, PAGE);
 	if (!in->elfcorehdr || !in->elfcorehdr_size)
 		return kd_err_set(err, KD_ERR_INVALID, "no ELF core header");
-	if ((st = place(&pl, elf_memsz, PAGE, "elfcorehdr", &plan->elfcorehdr_addr, err)))
+	if ((st = ldr_place(&pl, elf_memsz, PAGE, "elfcorehdr", &plan->elfcorehdr_addr, err)))
 		return st;
 	add_segment(plan, in->elfcorehdr, in->elfcorehdr_size, plan->elfcorehdr_addr, elf_memsz,
 		    "elfcorehdr");
@@ -181,10 +134,10 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 
 	/* boot_params, its setup_data, then the command line */
 	bp_size = ldr_bootparams_size(plan->nr_e820);
-	cmd_off = align_up(bp_size, CMDLINE_ALIGN);
+	cmd_off = ldr_align_up(bp_size, CMDLINE_ALIGN);
 	bp_len = cmd_off + strlen(plan->cmdline) + 1;
-	bp_memsz = align_up(bp_len, PAGE);
-	if ((st = place(&pl, bp_memsz, PAGE, "boot_params", &bp_addr, err)))
+	bp_memsz = ldr_align_up(bp_len, PAGE);
+	if ((st = ldr_place(&pl, bp_memsz, PAGE, "boot_params", &bp_addr, err)))
 		return st;
 	plan->bootparams_addr = bp_addr;
 	plan->bootparams = calloc(1, bp_len);
@@ -198,7 +151,7 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 	if ((st = ldr_purgatory_open(pimg, pimg_size, &plan->purgatory, err)))
 		return st;
 	a = ldr_purgatory_align(plan->purgatory);
-	if ((st = place(&pl, align_up(ldr_purgatory_memsz(plan->purgatory), PAGE),
+	if ((st = ldr_place(&pl, ldr_align_up(ldr_purgatory_memsz(plan->purgatory), PAGE),
 			a > PAGE ? a : PAGE, "purgatory", &pur_addr, err)))
 		return st;
 	if ((st = ldr_purgatory_relocate(plan->purgatory, pur_addr, err)) ||
@@ -207,11 +160,11 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 		return st;
 
 	if (in->initrd && in->initrd_size) {
-		if ((st = place(&pl, align_up(in->initrd_size, PAGE), PAGE, "initrd", &initrd_addr,
+		if ((st = ldr_place(&pl, ldr_align_up(in->initrd_size, PAGE), PAGE, "initrd", &initrd_addr,
 				err)))
 			return st;
 		add_segment(plan, in->initrd, in->initrd_size, initrd_addr,
-			    align_up(in->initrd_size, PAGE), "initrd");
+			    ldr_align_up(in->initrd_size, PAGE), "initrd");
 	}
 
 	struct ldr_bootparams_input bpi = {
@@ -233,8 +186,8 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 		return st;
 	add_segment(plan, ldr_purgatory_image(plan->purgatory),
 		    ldr_purgatory_memsz(plan->purgatory), pur_addr,
-		    align_up(ldr_purgatory_memsz(plan->purgatory), PAGE), "purgatory");
-	qsort(plan->seg, plan->nr_seg, sizeof(plan->seg[0]), seg_cmp);
+		    ldr_align_up(ldr_purgatory_memsz(plan->purgatory), PAGE), "purgatory");
+	qsort(plan->seg, plan->nr_seg, sizeof(plan->seg[0]), ldr_segment_cmp);
 	return KD_OK;
 }
 
@@ -412,10 +365,11 @@ struct kexec_segment_abi {
 };
 
 static enum kd_status kexec_load_call(uint64_t entry, size_t nr,
-				      const struct kexec_segment_abi *segs, struct kd_err *err)
+				      const struct kexec_segment_abi *segs, unsigned long arch,
+				      struct kd_err *err)
 {
-	if (syscall(SYS_KEXEC_LOAD_X86_64, (unsigned long)entry, (unsigned long)nr, segs,
-		    (unsigned long)(KEXEC_ON_CRASH | KEXEC_ARCH_X86_64)) != 0) {
+	if (syscall(SYS_kexec_load, (unsigned long)entry, (unsigned long)nr, segs,
+		    (unsigned long)KEXEC_ON_CRASH | arch) != 0) {
 		int e = errno;
 
 		if (e == EADDRNOTAVAIL)
@@ -425,18 +379,28 @@ static enum kd_status kexec_load_call(uint64_t entry, size_t nr,
 	return KD_OK;
 }
 
-enum kd_status ldr_kexec_load_crash(const struct ldr_kexec_plan *plan, struct kd_err *err)
+enum kd_status ldr_kexec_load_segments(uint64_t entry, const struct ldr_kexec_segment *seg,
+				       size_t nr, unsigned long arch, struct kd_err *err)
 {
 	struct kexec_segment_abi segs[LDR_KEXEC_MAX_SEGMENTS];
 
-	for (size_t i = 0; i < plan->nr_seg; i++)
-		segs[i] = (struct kexec_segment_abi){ plan->seg[i].buf, plan->seg[i].bufsz,
-						      (const void *)(uintptr_t)plan->seg[i].mem,
-						      plan->seg[i].memsz };
-	return kexec_load_call(plan->entry, plan->nr_seg, segs, err);
+	if (nr > LDR_KEXEC_MAX_SEGMENTS)
+		return kd_err_set(err, KD_ERR_INVALID, "kexec_load: %zu segments", nr);
+	for (size_t i = 0; i < nr; i++)
+		segs[i] = (struct kexec_segment_abi){ seg[i].buf, seg[i].bufsz,
+						      (const void *)(uintptr_t)seg[i].mem,
+						      seg[i].memsz };
+	return kexec_load_call(entry, nr, segs, arch, err);
+}
+
+enum kd_status ldr_kexec_load_crash(const struct ldr_kexec_plan *plan, struct kd_err *err)
+{
+	return ldr_kexec_load_segments(plan->entry, plan->seg, plan->nr_seg, KEXEC_ARCH_X86_64,
+				       err);
 }
 
 enum kd_status ldr_kexec_unload_crash(struct kd_err *err)
 {
-	return kexec_load_call(0, 0, NULL, err);
+	/* KEXEC_ARCH_DEFAULT (0): the running kernel's architecture */
+	return kexec_load_call(0, 0, NULL, 0, err);
 }

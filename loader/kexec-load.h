@@ -10,6 +10,7 @@
 #include "loader/arch/x86_64/x86_64.h"
 #include "loader/loader.h"
 #include "loader/purgatory-reloc.h"
+#include "loader/segments.h"
 
 /** Everything a crash load needs; all pointers are borrowed for the call. */
 struct ldr_kexec_input {
@@ -34,15 +35,6 @@ struct ldr_kexec_input {
 };
 
 enum { LDR_KEXEC_MAX_SEGMENTS = 8 };
-
-/** One segment, as the kexec_load syscall takes it (mem/memsz page-aligned). */
-struct ldr_kexec_segment {
-	const void *buf;
-	size_t bufsz;
-	uint64_t mem;
-	uint64_t memsz;
-	const char *what;		/* "kernel", "initrd", "boot-params", "elfcorehdr", "purgatory" */
-};
 
 /** A computed load: segments point into the input and into buffers the plan owns. */
 struct ldr_kexec_plan {
@@ -101,6 +93,13 @@ enum kd_status ldr_kexec_plan_from_system(const struct ldr_iomem *io, const char
 
 /** Print the segments, entry points, command line and e820 map, one item a line. */
 void ldr_kexec_plan_print(const struct ldr_kexec_plan *plan, FILE *out);
+
+/**
+ * kexec_load(@entry, @nr segments, KEXEC_ON_CRASH | @arch) with @arch a KEXEC_ARCH_*
+ * value (the ELF machine << 16); any architecture's plan loads through this.
+ */
+enum kd_status ldr_kexec_load_segments(uint64_t entry, const struct ldr_kexec_segment *seg,
+				       size_t nr, unsigned long arch, struct kd_err *err);
 
 /** kexec_load(entry, segments, KEXEC_ON_CRASH | KEXEC_ARCH_X86_64). */
 enum kd_status ldr_kexec_load_crash(const struct ldr_kexec_plan *plan, struct kd_err *err);

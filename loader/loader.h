@@ -185,6 +185,11 @@ struct ldr_options {
 	enum ldr_syscall syscall;
 	const char *sysroot;		/* prefix for /proc and /sys, NULL or "" for / */
 	const char *iomem_path;		/* instead of SYSROOT/proc/iomem */
+	enum ldr_image_kind arch;	/* the kernel's kind to load: LDR_IMAGE_UNKNOWN for this
+					   machine's (ldr_image_native_kind()); --arch */
+	const char *purgatory_path;	/* arm64 kexec_load: this purgatory object instead of
+					   the built-in one (--purgatory; planning on another
+					   machine) */
 };
 
 /** Reasons a plan cannot be loaded as it is (each recorded at most once). */
@@ -212,6 +217,27 @@ struct ldr_plan_range {
 /** Lowest address kexec_file_load places an x86_64 kernel at (MIN_KERNEL_LOAD_ADDR). */
 #define LDR_X86_MIN_KERNEL_ADDR (16ULL * 1024 * 1024)
 
+enum { LDR_PLAN_MAX_SEGMENTS = 8 };
+
+/** One kexec_load segment as a plan shows it. */
+struct ldr_plan_segment {
+	uint64_t mem;
+	uint64_t memsz;
+	uint64_t bufsz;
+	const char *what;	/* static string: "kernel", "initrd", "dtb", ... */
+};
+
+/** The kexec_load layout of a plan (arm64), filled by ldr_plan_layout(). */
+struct ldr_plan_layout {
+	bool computed;
+	char error[KD_ERR_MSG_MAX];	/* why not, "" when nothing was tried (x86_64, file load) */
+	struct ldr_plan_segment seg[LDR_PLAN_MAX_SEGMENTS];
+	size_t nr_seg;
+	struct ldr_range usable[LDR_PLAN_MAX_SEGMENTS];	/* linux,usable-memory-range, DT order */
+	size_t nr_usable;
+	uint64_t entry, kernel_entry, dtb, elfcorehdr;
+};
+
 struct ldr_plan {
 	enum ldr_syscall syscall;
 	unsigned long flags;		/* KEXEC_FILE_* flags the load passes */
@@ -230,6 +256,7 @@ struct ldr_plan {
 	bool addresses_hidden;		/* iomem unreadable as non-root: ranges unknown */
 	bool problem[LDR_PROBLEM_KINDS];
 	char problem_msg[LDR_PROBLEM_KINDS][256];
+	struct ldr_plan_layout layout;	/* empty unless ldr_plan_layout() filled it */
 };
 
 /**
@@ -284,6 +311,14 @@ long ldr_kexec_file_syscall_nr(void);
 enum kd_status ldr_kexec_file_load(const struct ldr_plan *plan, const char *sysroot,
 				   struct kd_err *err);
 
+/**
+ * Whether the running kernel has kexec_file_load: probed with invalid flags, which
+ * the system call refuses (EINVAL, or EPERM without privilege) before doing anything
+ * when it exists, and answers ENOSYS when it does not (CONFIG_KEXEC_FILE unset, as on
+ * Debian 12's arm64 kernels). No side effect.
+ */
+bool ldr_kexec_file_available(void);
+
 /** Unload the crash kernel (KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH). */
 enum kd_status ldr_kexec_file_unload(const char *sysroot, struct kd_err *err);
 
@@ -297,7 +332,7 @@ const char *ldr_kexec_explain(int errnum, enum ldr_syscall sc, bool unload, cons
 			      char *buf, size_t len);
 
 /* ------------------------------------------------------------------ */
-/* kexec_load (-c, x86_64): segments, ELF core header and purgatory built here. */
+/* kexec_load (-c; x86_64 and arm64): segments, ELF core header and purgatory built here. */
 
 /**
  * Load the plan's kernel with kexec_load: reads kernel and initrd into memory,
@@ -308,6 +343,14 @@ const char *ldr_kexec_explain(int errnum, enum ldr_syscall sc, bool unload, cons
  */
 enum kd_status ldr_kexec_load_plan(const struct ldr_plan *plan, const struct ldr_options *opts,
 				   bool dry_run, FILE *segments_out, struct kd_err *err);
+
+/**
+ * For an arm64 kexec_load plan without problems: lay out the segments (a dry run of
+ * ldr_kexec_load_plan(); reads /proc/kcore, sysfs and the device tree, so it needs
+ * root on a live system) into plan->layout, which ldr_plan_print() then shows. A
+ * failure is recorded in plan->layout.error, not returned. Other plans: nothing.
+ */
+void ldr_plan_layout(struct ldr_plan *plan, const struct ldr_options *opts);
 
 /** Unload the crash kernel with kexec_load (no segments); @sysroot as for ldr_kexec_explain(). */
 enum kd_status ldr_kexec_load_unload(const char *sysroot, struct kd_err *err);

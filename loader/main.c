@@ -28,6 +28,7 @@ struct cli {
 	bool json;
 	bool debug;
 	bool want_kexec_load;	/* -c */
+	bool syscall_given;	/* -s or -c */
 	bool skip_checks;	/* let the kernel judge what the plan would refuse */
 };
 
@@ -40,6 +41,8 @@ enum {
 	OPT_IOMEM,
 	OPT_SYSROOT,
 	OPT_SKIP_CHECKS,
+	OPT_ARCH,
+	OPT_PURGATORY,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +61,8 @@ static const struct option long_opts[] = {
 	{ "iomem", required_argument, NULL, OPT_IOMEM },
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "skip-checks", no_argument, NULL, OPT_SKIP_CHECKS },
+	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "purgatory", required_argument, NULL, OPT_PURGATORY },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
@@ -72,7 +77,8 @@ static void usage(FILE *out)
 	      "       kdump-load unload [-c]       (also: -u, -p -u)\n"
 	      "       kdump-load status [--json]   (also: -S)\n"
 	      "kexec spellings: kdump-load -p KERNEL --initrd=FILE --append=STR\n"
-	      "common: --iomem=FILE  --sysroot=DIR (or KDUMP_LOAD_SYSROOT)  -h  -v\n"
+	      "common: --iomem=FILE  --sysroot=DIR (or KDUMP_LOAD_SYSROOT)  --arch=x86_64|arm64\n"
+	      "        --purgatory=OBJ (arm64)  -h  -v\n"
 	      "exit: 0 ok, 1 failure, 2 usage, 3 not loaded, 4 crash memory missing or too small,\n"
 	      "      5 image rejected, 6 not permitted, 7 not supported\n",
 	      out);
@@ -128,6 +134,24 @@ static void set_action(struct cli *cli, enum action a, bool *conflict)
 		*conflict = true;
 }
 
+/*
+ * Without -s or -c: kexec_file_load, except for arm64 kernels when the running
+ * kernel lacks it (Debian 12's arm64 kernels: CONFIG_KEXEC_FILE unset) or when
+ * planning for arm64 on another machine, where kexec_load is the way.
+ */
+static void default_syscall(struct cli *cli)
+{
+	enum ldr_image_kind native = ldr_image_native_kind();
+	enum ldr_image_kind target = cli->opts.arch ? cli->opts.arch : native;
+
+	if (cli->syscall_given || target != LDR_IMAGE_ARM64)
+		return;
+	if (target == native && ldr_kexec_file_available())
+		return;
+	cli->opts.syscall = LDR_SYSCALL_KEXEC_LOAD;
+	cli->want_kexec_load = true;
+}
+
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
@@ -156,10 +180,23 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 's':
 			cli->opts.syscall = LDR_SYSCALL_KEXEC_FILE_LOAD;
 			cli->want_kexec_load = false;
+			cli->syscall_given = true;
 			break;
 		case 'c':
 			cli->opts.syscall = LDR_SYSCALL_KEXEC_LOAD;
 			cli->want_kexec_load = true;
+			cli->syscall_given = true;
+			break;
+		case OPT_PURGATORY:
+			cli->opts.purgatory_path = optarg;
+			break;
+		case OPT_ARCH:
+			if (!strcmp(optarg, "arm64") || !strcmp(optarg, "aarch64"))
+				cli->opts.arch = LDR_IMAGE_ARM64;
+			else if (!strcmp(optarg, "x86_64") || !strcmp(optarg, "amd64"))
+				cli->opts.arch = LDR_IMAGE_BZIMAGE;
+			else
+				return fail(EXIT_USAGE, "--arch: x86_64 or arm64");
 			break;
 		case OPT_INITRD:
 			cli->opts.initrd = optarg;
@@ -215,6 +252,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return EXIT_USAGE;
 	}
 	cli->opts.append = cli->append;
+	default_syscall(cli);
 	return -1;
 }
 
@@ -293,13 +331,14 @@ static int run_plan(const struct cli *cli)
 	kd_err_clear(&err);
 	if (ldr_plan_create(&cli->opts, &plan, &err))
 		return fail(exit_for_status(&err), err.msg);
+	ldr_plan_layout(plan, &cli->opts);	/* arm64 kexec_load: the segments */
 	ldr_plan_print(plan, cli->json, stdout);
 	if (ldr_plan_check(plan, &which, NULL) != KD_OK) {
 		ldr_plan_destroy(plan);
 		return exit_for_problem(which);
 	}
 	/* -c -d: also lay out the kexec_load segments (reads /sys: needs root) */
-	if (cli->want_kexec_load && cli->debug &&
+	if (cli->want_kexec_load && cli->debug && !plan->layout.computed &&
 	    ldr_kexec_load_plan(plan, &cli->opts, true, stdout, &err)) {
 		ldr_plan_destroy(plan);
 		return fail(exit_for_status(&err), err.msg);

@@ -77,10 +77,14 @@ static enum kd_status check_initrd(struct ldr_plan *plan, const char *path, stru
 	return KD_OK;
 }
 
-static void check_image(struct ldr_plan *plan)
+static enum ldr_image_kind target_kind(const struct ldr_options *opts)
+{
+	return opts->arch != LDR_IMAGE_UNKNOWN ? opts->arch : ldr_image_native_kind();
+}
+
+static void check_image(struct ldr_plan *plan, enum ldr_image_kind native)
 {
 	const struct ldr_image_info *im = &plan->image;
-	enum ldr_image_kind native = ldr_image_native_kind();
 
 	if (native == LDR_IMAGE_UNKNOWN || im->kind == native) {
 		if (im->kind == LDR_IMAGE_BZIMAGE && (im->protocol < 0x020c || !im->has_64bit_entry))
@@ -237,9 +241,10 @@ static enum kd_status plan_fill(struct ldr_plan *plan, const struct ldr_options 
 
 	if (!opts->kernel || !*opts->kernel)
 		return kd_err_set(err, KD_ERR_INVALID, "no kernel image given");
-	if (opts->syscall == LDR_SYSCALL_KEXEC_LOAD && ldr_image_native_kind() != LDR_IMAGE_BZIMAGE)
+	if (opts->syscall == LDR_SYSCALL_KEXEC_LOAD && target_kind(opts) != LDR_IMAGE_BZIMAGE &&
+	    target_kind(opts) != LDR_IMAGE_ARM64)
 		return kd_err_set(err, KD_ERR_NOTIMPL,
-				  "kexec_load (-c) is implemented for x86_64 only; use "
+				  "kexec_load (-c) is implemented for x86_64 and arm64 only; use "
 				  "kexec_file_load (-s)");
 	plan->syscall = opts->syscall;
 	plan->flags = opts->syscall == LDR_SYSCALL_KEXEC_LOAD ? KEXEC_ON_CRASH : KEXEC_FILE_ON_CRASH;
@@ -249,7 +254,7 @@ static enum kd_status plan_fill(struct ldr_plan *plan, const struct ldr_options 
 	st = ldr_image_probe_file(opts->kernel, &plan->image, err);
 	if (st)
 		return st;
-	check_image(plan);
+	check_image(plan, target_kind(opts));
 	if (opts->initrd) {
 		st = check_initrd(plan, opts->initrd, err);
 		if (st)

@@ -45,6 +45,56 @@ static const char *syscall_name(const struct ldr_plan *p)
 	return p->syscall == LDR_SYSCALL_KEXEC_LOAD ? "kexec_load" : "kexec_file_load";
 }
 
+/* The kexec_load layout (arm64 plans): segments and linux,usable-memory-range. */
+static void print_layout_json(const struct ldr_plan_layout *l, FILE *out)
+{
+	if (!l->computed) {
+		if (l->error[0]) {
+			fputs(",\n  \"layout_error\": ", out);
+			json_str(out, l->error);
+		}
+		return;
+	}
+	fputs(",\n  \"segments\": [", out);
+	for (size_t i = 0; i < l->nr_seg; i++) {
+		fputs(i ? ",\n    {\"what\": " : "\n    {\"what\": ", out);
+		json_str(out, l->seg[i].what);
+		fputs(", ", out);
+		json_range(out, l->seg[i].mem, l->seg[i].mem + l->seg[i].memsz - 1);
+		fprintf(out, ", \"bufsz\": %" PRIu64 "}", l->seg[i].bufsz);
+	}
+	fputs("\n  ],\n  \"usable_memory_range\": [", out);
+	for (size_t i = 0; i < l->nr_usable; i++) {
+		fputs(i ? ",\n    {" : "\n    {", out);
+		json_range(out, l->usable[i].start, l->usable[i].end);
+		fputc('}', out);
+	}
+	fprintf(out, "\n  ],\n  \"entry\": \"%#" PRIx64 "\", \"kernel_entry\": \"%#" PRIx64
+		"\", \"dtb\": \"%#" PRIx64 "\", \"elfcorehdr\": \"%#" PRIx64 "\"", l->entry,
+		l->kernel_entry, l->dtb, l->elfcorehdr);
+}
+
+static void print_layout_text(const struct ldr_plan_layout *l, FILE *out)
+{
+	char a[32];
+
+	if (!l->computed) {
+		if (l->error[0])
+			fprintf(out, "segments:     not laid out (%s)\n", l->error);
+		return;
+	}
+	for (size_t i = 0; i < l->nr_seg; i++)
+		fprintf(out, "segment:      %-10s %#018" PRIx64 "-%#018" PRIx64 "  %s\n",
+			l->seg[i].what, l->seg[i].mem, l->seg[i].mem + l->seg[i].memsz - 1,
+			ldr_size_str(l->seg[i].memsz, a, sizeof(a)));
+	fprintf(out, "entry:        %#" PRIx64 " (purgatory), kernel %#" PRIx64 ", dtb %#" PRIx64
+		", elfcorehdr %#" PRIx64 "\n", l->entry, l->kernel_entry, l->dtb, l->elfcorehdr);
+	for (size_t i = 0; i < l->nr_usable; i++)
+		fprintf(out, "usable-memory-range: %#018" PRIx64 "-%#018" PRIx64 "  %s\n",
+			l->usable[i].start, l->usable[i].end,
+			ldr_size_str(l->usable[i].end - l->usable[i].start + 1, a, sizeof(a)));
+}
+
 static void print_plan_json(const struct ldr_plan *p, FILE *out)
 {
 	bool first = true;
@@ -97,6 +147,7 @@ static void print_plan_json(const struct ldr_plan *p, FILE *out)
 	json_int_or_null(out, p->sys_crash_size);
 	fputs(",\n  \"kexec_crash_loaded\": ", out);
 	json_int_or_null(out, p->sys_crash_loaded);
+	print_layout_json(&p->layout, out);
 	fputs(",\n  \"problems\": [", out);
 	for (k = 0; k < LDR_PROBLEM_KINDS; k++) {
 		if (!p->problem[k])
@@ -157,6 +208,7 @@ static void print_plan_text(const struct ldr_plan *p, FILE *out)
 			ldr_size_str((uint64_t)p->sys_crash_size, a, sizeof(a)));
 	if (p->sys_crash_loaded >= 0)
 		fprintf(out, "kexec_crash_loaded: %d\n", p->sys_crash_loaded);
+	print_layout_text(&p->layout, out);
 	for (k = 0; k < LDR_PROBLEM_KINDS; k++) {
 		if (!p->problem[k])
 			continue;

@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "formats/bytes.h"
+#include "loader/arch/arm64/arm64.h"
 
 #define NO_OFFSET UINT64_MAX
 
 struct ldr_purgatory {
 	uint8_t *file;		/* our copy of the object, libelf reads it */
 	Elf *elf;
+	unsigned machine;	/* EM_X86_64 or EM_AARCH64 */
 	size_t shnum;
 	uint64_t *sec_off;	/* per section: offset in the image, NO_OFFSET if not loaded */
 	size_t symtab;		/* index of SHT_SYMTAB */
@@ -100,11 +102,12 @@ enum kd_status ldr_purgatory_open(const void *image, size_t size, struct ldr_pur
 		goto out_destroy;
 	}
 	if (gelf_getclass(p->elf) != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh.e_type != ET_REL || eh.e_machine != EM_X86_64) {
+	    eh.e_type != ET_REL || (eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64)) {
 		st = kd_err_set(err, KD_ERR_CORRUPT,
-				"purgatory: not a relocatable x86_64 ELF64 object");
+				"purgatory: not a relocatable x86_64 or arm64 ELF64 object");
 		goto out_destroy;
 	}
+	p->machine = eh.e_machine;
 	if (elf_getshdrnum(p->elf, &p->shnum) != 0) {
 		st = elf_fail(err, "section count");
 		goto out_destroy;
@@ -215,6 +218,12 @@ static enum kd_status apply_one(struct ldr_purgatory *p, unsigned type, uint64_t
 	uint64_t pc = p->addr + off;
 	int64_t rel;
 
+	if (p->machine == EM_AARCH64) {
+		if (ldr_arm64_reloc_apply(loc, room, pc, sa, type, err) == KD_OK)
+			return KD_OK;
+		return kd_err_prefix(err, "purgatory: at offset 0x%" PRIx64 " for address 0x%" PRIx64,
+				     off, p->addr);
+	}
 	switch (type) {
 	case R_X86_64_NONE:
 		return KD_OK;
@@ -331,7 +340,7 @@ enum kd_status ldr_purgatory_relocate(struct ldr_purgatory *p, uint64_t addr, st
 			return elf_fail(err, "section header");
 		if (sh.sh_type == SHT_REL)
 			return kd_err_set(err, KD_ERR_NOTIMPL,
-					  "purgatory: SHT_REL relocations are not supported on x86_64");
+					  "purgatory: SHT_REL relocations are not supported");
 		if (sh.sh_type != SHT_RELA)
 			continue;
 		st = apply_rela_section(p, scn, &sh, err);

@@ -10,11 +10,11 @@
 /** A purgatory image being prepared for one physical address. Opaque. */
 struct ldr_purgatory;
 
-/** The purgatory object embedded in the loader at build time (x86_64). */
+/** The purgatory object embedded in the loader at build time (for the architecture built for). */
 void ldr_purgatory_builtin(const void **image_ret, size_t *size_ret);
 
 /**
- * Parse the ET_REL x86_64 object @image (@size bytes, copied) and lay out its
+ * Parse the ET_REL x86_64 or arm64 object @image (@size bytes, copied) and lay out its
  * SHF_ALLOC sections. KD_ERR_CORRUPT if it is not such an object.
  */
 enum kd_status ldr_purgatory_open(const void *image, size_t size, struct ldr_purgatory **ret,
@@ -28,8 +28,8 @@ uint64_t ldr_purgatory_align(const struct ldr_purgatory *p);
 /**
  * Build the image for physical address @addr: copy the sections and apply
  * every SHT_RELA relocation. Accepted types: R_X86_64_NONE, 64, 32, 32S,
- * PC32, PLT32 (32/32S/PC32/PLT32 overflow-checked); anything else is
- * KD_ERR_NOTIMPL naming the type. Resets values set by ldr_purgatory_set_symbol().
+ * PC32, PLT32 (32/32S/PC32/PLT32 overflow-checked); arm64: those of
+ * ldr_arm64_reloc_apply(); anything else is KD_ERR_NOTIMPL naming the type. Resets values set by ldr_purgatory_set_symbol().
  */
 enum kd_status ldr_purgatory_relocate(struct ldr_purgatory *p, uint64_t addr, struct kd_err *err);
 

@@ -24,6 +24,10 @@ struct purgatory_region {
 #define PURGATORY_SYM_SERIAL "serial_base"
 #define PURGATORY_SYM_RIP "entry64_rip"
 #define PURGATORY_SYM_RSI "entry64_rsi"
+/* arm64 */
+#define PURGATORY_SYM_ARM64_ENTRY "arm64_kernel_entry"
+#define PURGATORY_SYM_ARM64_DTB "arm64_dtb_addr"
+#define PURGATORY_SYM_ARM64_UART "arm64_uart_base"
 
 #ifdef KD_PURGATORY
 /* The regions to hash (16 x {u64 start, u64 len}, little-endian, 256 bytes). */
@@ -36,6 +40,12 @@ extern uint16_t serial_base;
 extern uint64_t entry64_rip;
 /* Value for %rsi at the jump (x86_64: the boot_params address) (u64). */
 extern uint64_t entry64_rsi;
+/* arm64: the capture kernel's entry (Image load address) (u64). */
+extern uint64_t arm64_kernel_entry;
+/* arm64: physical address of its device tree, passed in x0 (u64). */
+extern uint64_t arm64_dtb_addr;
+/* arm64: MMIO base of a PL011 UART for the mismatch message (u64), 0 = silent. */
+extern uint64_t arm64_uart_base;
 
 /* C part of purgatory: returns only when every digest matches. */
 void purgatory_main(void);

@@ -3,12 +3,12 @@
 #include "purgatory/purgatory.h"
 #include "loader/sha256.h"
 
-/* Initialised (not zero) so they land in .data: the loader patches them by name. */
+/*
+ * Initialised (not zero) so they land in .data: the loader patches them by name.
+ * The entry registers and the console are per architecture (purgatory/arch/).
+ */
 struct purgatory_region sha256_regions[PURGATORY_SHA256_REGIONS] = { { 0, 0 } };
 uint8_t sha256_digest[32] = { 0 };
-uint16_t serial_base = 0;
-uint64_t entry64_rip = 0;
-uint64_t entry64_rsi = 0;
 
 static void print_hex(const uint8_t *d, unsigned n)
 {
@@ -21,7 +21,7 @@ static void print_hex(const uint8_t *d, unsigned n)
 		s[2 * i + 1] = digits[d[i] & 15];
 	}
 	s[2 * i] = '\0';
-	pg_puts(serial_base, s);
+	pg_puts(s);
 }
 
 static int digest_matches(uint8_t actual[32])
@@ -45,11 +45,11 @@ void purgatory_main(void)
 
 	if (digest_matches(actual))
 		return;
-	pg_puts(serial_base, "purgatory: sha256 digest mismatch, not booting the capture kernel\r\n"
+	pg_puts("purgatory: sha256 digest mismatch, not booting the capture kernel\r\n"
 			     "purgatory: expected ");
 	print_hex(sha256_digest, 32);
-	pg_puts(serial_base, "\r\npurgatory: actual   ");
+	pg_puts("\r\npurgatory: actual   ");
 	print_hex(actual, 32);
-	pg_puts(serial_base, "\r\n");
+	pg_puts("\r\n");
 	pg_halt();
 }

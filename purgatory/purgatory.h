@@ -11,8 +11,8 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
-/* serial.c: write @s to the 8250 UART at I/O port @base (0: do nothing). */
-void pg_puts(uint16_t base, const char *s);
+/* arch serial.c: write @s to the console the loader named (none: do nothing). */
+void pg_puts(const char *s);
 
 /* arch: stop this CPU forever. */
 void pg_halt(void) __attribute__((noreturn));

@@ -22,6 +22,7 @@ enum chosen_prop {
 	P_KASLR_SEED,
 	P_INITRD_START,
 	P_INITRD_END,
+	P_RNG_SEED,
 	P_COUNT
 };
 
@@ -32,6 +33,7 @@ static const char *const prop_names[P_COUNT] = {
 	[P_KASLR_SEED] = "kaslr-seed",
 	[P_INITRD_START] = "linux,initrd-start",
 	[P_INITRD_END] = "linux,initrd-end",
+	[P_RNG_SEED] = "rng-seed",
 };
 
 struct buf {
@@ -321,6 +323,8 @@ static enum kd_status put_chosen(struct buf *st, struct buf *strings,
 		put_be64(one, c->kaslr_seed);
 		put_prop(st, strings, prop_names[P_KASLR_SEED], one, 8);
 	}
+	if (c->rng_seed_len)
+		put_prop(st, strings, prop_names[P_RNG_SEED], c->rng_seed, c->rng_seed_len);
 	if (c->set_initrd) {
 		put_be64(one, c->initrd_start);
 		put_prop(st, strings, prop_names[P_INITRD_START], one, 8);
@@ -335,6 +339,8 @@ static bool replaced(const struct ldr_arm64_chosen *c, const char *name)
 	for (int i = 0; i < P_COUNT; i++) {
 		if (strcmp(name, prop_names[i]))
 			continue;
+		if (i == P_RNG_SEED)
+			return c->rng_seed_len != 0;
 		return i != P_BOOTARGS || c->bootargs;
 	}
 	return false;
@@ -468,4 +474,42 @@ enum kd_status ldr_arm64_dt_edit(const void *fdt, size_t len, const struct ldr_a
 	free(strings.p);
 	free(out.p);
 	return rc;
+}
+
+uint64_t ldr_arm64_dt_pl011(const void *fdt, size_t len)
+{
+	struct fdt f;
+	struct token t;
+	size_t pos;
+	int depth = 0;
+	bool in_chosen = false;
+
+	if (fdt_open(fdt, len, &f, NULL) != KD_OK)
+		return 0;
+	for (pos = f.st_off; next_token(&f, &pos, &t, NULL) == KD_OK && t.kind != FDT_END;) {
+		if (t.kind == FDT_BEGIN_NODE) {
+			depth++;
+			in_chosen = depth == 2 && is_chosen(t.name);
+		} else if (t.kind == FDT_END_NODE) {
+			depth--;
+			in_chosen = false;
+		} else if (t.kind == FDT_PROP && in_chosen && !strcmp(t.name, "stdout-path") &&
+			   t.value_len > 1 && memchr(t.value, 0, t.value_len)) {
+			const char *path = (const char *)t.value, *node = strrchr(path, '/');
+			uint64_t addr = 0;
+
+			if (!node || strncmp(node + 1, "pl011@", 6))
+				return 0;
+			for (const char *c = node + 7; *c && *c != ':'; c++) {
+				int d = *c >= '0' && *c <= '9' ? *c - '0' :
+					*c >= 'a' && *c <= 'f' ? *c - 'a' + 10 : -1;
+
+				if (d < 0 || addr >> 60)
+					return 0;
+				addr = addr << 4 | (uint64_t)d;
+			}
+			return addr;
+		}
+	}
+	return 0;
 }

@@ -1,4 +1,5 @@
-/* purgatory console: polled output on an 8250/16550 UART already set up by the first kernel. */
+/* purgatory console (x86_64): polled output on an 8250/16550 UART already set up by the first kernel. */
+#include "purgatory/abi.h"
 #include "purgatory/purgatory.h"
 #include "purgatory/arch/x86_64/io.h"
 
@@ -9,6 +10,9 @@ enum {
 	UART_SPIN_MAX = 100000,	/* give up waiting on a dead UART */
 };
 
+/* Patched by the loader (purgatory/abi.h): the 8250's I/O port, 0 = silent. */
+uint16_t serial_base = 0;
+
 static void serial_putc(uint16_t base, char c)
 {
 	for (unsigned i = 0; i < UART_SPIN_MAX; i++)
@@ -17,8 +21,10 @@ static void serial_putc(uint16_t base, char c)
 	pg_outb((uint16_t)(base + UART_TX), (uint8_t)c);
 }
 
-void pg_puts(uint16_t base, const char *s)
+void pg_puts(const char *s)
 {
+	uint16_t base = serial_base;
+
 	if (!base)
 		return;
 	while (*s)

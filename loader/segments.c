@@ -1,0 +1,58 @@
+/* Segment placement and digests shared by every architecture's kexec_load plan. */
+#include "loader/segments.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "formats/bytes.h"
+#include "loader/sha256.h"
+
+enum kd_status ldr_place(struct ldr_placer *pl, uint64_t memsz, uint64_t align, const char *what,
+			 uint64_t *ret, struct kd_err *err)
+{
+	uint64_t addr;
+
+	if (memsz > pl->top - pl->lo)
+		goto nospc;
+	addr = (pl->top - memsz) & ~(align - 1);
+	if (addr < pl->lo)
+		goto nospc;
+	pl->top = addr;
+	*ret = addr;
+	return KD_OK;
+nospc:
+	return kd_err_set(err, KD_ERR_NOSPC,
+			  "%s (0x%" PRIx64 " bytes) does not fit in the crash range above the "
+			  "kernel (0x%" PRIx64 "-0x%" PRIx64 " left)", what, memsz, pl->lo, pl->top);
+}
+
+int ldr_segment_cmp(const void *a, const void *b)
+{
+	const struct ldr_kexec_segment *x = a, *y = b;
+
+	return x->mem < y->mem ? -1 : x->mem > y->mem;
+}
+
+enum kd_status ldr_segments_digest(const struct ldr_kexec_segment *seg, size_t nr, uint8_t *regions,
+				   size_t nr_regions, uint8_t digest[32], struct kd_err *err)
+{
+	struct ldr_sha256 sha;
+	size_t n = 0;
+
+	memset(regions, 0, nr_regions * 16);
+	ldr_sha256_init(&sha);
+	for (size_t i = 0; i < nr; i++) {
+		const struct ldr_kexec_segment *s = &seg[i];
+
+		if (s->bufsz == 0 || !strcmp(s->what, "purgatory"))
+			continue;
+		if (n == nr_regions)
+			return kd_err_set(err, KD_ERR_INVALID, "more segments than purgatory checks");
+		put_le64(regions + n * 16, s->mem);
+		put_le64(regions + n * 16 + 8, s->bufsz);
+		n++;
+		ldr_sha256_update(&sha, s->buf, s->bufsz);
+	}
+	ldr_sha256_final(&sha, digest);
+	return KD_OK;
+}
