@@ -5,7 +5,7 @@
 # Checks: -d 31 keeps only pages equal to the source, drops every ground-truth pattern page,
 # keeps the same page set and counts as Debian's arm64 makedumpfile 1.7.2 (run with qemu-user),
 # --dump-dmesg matches makedumpfile's; drgn reads the dump with the debug vmlinux.
-# Not here yet (skip lines): a kdump capture on arm64 (kdump-load has no arm64 loader).
+# The kdump captures (kdump-load, sysrq, vmcore-save in the capture kernel) are in 61-arm64-kdump.sh.
 # KDUMPKIT_NO_VM=1: use the fixture only if it is cached, else skip.
 # KD_ARM64_CRASH=1: also open the dump with Debian's arm64 crash 8.0.2 under qemu-user (minutes).
 set -u
@@ -21,9 +21,6 @@ trap 'rm -rf "$tmp"' EXIT
 result() { # STATUS NAME
 	if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi
 }
-
-echo "skip - arm64 kdump capture (kdump-load arm64, sysrq, vmcore-save in the capture kernel): no arm64 loader yet"
-echo "skip - arm64 split reservations crashkernel=128M,low crashkernel=1G,high: no arm64 loader yet"
 
 dir=$("$vm/make-vmcore-arm64" 2g 2>"$tmp/make.err")
 rc=$?

@@ -39,6 +39,9 @@
 #   kd_initramfs_add_guestlib DIR    copy tests/vm/guest.sh to DIR/lib/kd-guest.sh (functions
 #                                    for /init: kd_guest_setup, kd_guest_mount LABEL DIR, kd_guest_off)
 #   kd_build_initramfs DIR OUT       pack DIR as a gzip'd newc cpio archive OUT
+#   kd_initramfs_unxz_modules DIR    decompress DIR/lib/modules/*.ko.xz (Debian 13 kernels)
+#   kd_debian_mirror, kd_trixie_apt_config, kd_chroot_run
+#                                    Debian 13 (trixie) packages and tools: see the end of the file
 #   kd_qemu_run LOG TIMEOUT ARGS...  run QEMU (pc, TCG, -nographic, -no-reboot), serial console
 #                                    to LOG; ARGS are e.g. -m 1G -smp 2 -kernel … -initrd … -append …
 #                                    -drive …; returns QEMU's status, 124 on timeout
@@ -57,6 +60,8 @@
 #   $KD_CACHE/kernel/PKG_VERSION/vmlinux-KREL vmlinux with debug info (from PKG-dbg)
 #   $KD_CACHE/kexec-tools_VERSION/sbin/kexec  Debian's kexec
 #   $KD_CACHE/vmcore-NAME/                    fixtures made by tests/vm/make-vmcore
+#   $KD_CACHE/trixie-apt/                     private apt configuration/lists for trixie
+#   $KD_CACHE/trixie-root/                    Debian 13 root with crash, drgn (tests/vm/trixie-root)
 #   $KD_CACHE/locks/                          flock files
 
 KD_CACHE=${KDUMPKIT_CACHE:-/var/cache/kdumpkit}
@@ -142,8 +147,12 @@ kd_fetch_kernel() {
 			(cd "$tmp/deb" && kd_apt_download "$pkg") &&
 			dpkg -x "$tmp"/deb/*.deb "$tmp/root" || { kd_unlock "kernel-$pkg"; kd_log "cannot fetch $pkg"; return 1; }
 		mkdir -p "$root"
-		mv "$tmp/root/boot" "$tmp/root/lib" "$root/" 2>/dev/null ||
-			{ mv "$tmp/root/boot" "$root/" && mkdir -p "$root/lib" && mv "$tmp/root/usr/lib/modules" "$root/lib/"; } ||
+		# Debian 12 packages put modules in /lib, Debian 13's (merged /usr) in /usr/lib
+		if [ -d "$tmp/root/lib/modules" ]; then
+			mv "$tmp/root/boot" "$tmp/root/lib" "$root/"
+		else
+			mv "$tmp/root/boot" "$root/" && mkdir -p "$root/lib" && mv "$tmp/root/usr/lib/modules" "$root/lib/"
+		fi ||
 			{ kd_unlock "kernel-$pkg"; return 1; }
 		rm -rf "$tmp"
 		touch "$root/.done"
@@ -288,4 +297,95 @@ kd_disk_get() {
 	debugfs -R "dump -p $path $out" "$img" >/dev/null 2>&1 && [ -e "$out" ] ||
 		{ kd_log "debugfs cannot dump $path from $img"; return 1; }
 	fallocate -d "$out" 2>/dev/null || true
+}
+
+# --- Debian 13 (trixie) next to the system's Debian 12: its kernel packages and tools ---
+# Functions:
+#   kd_debian_mirror                 print the archive URI the system's apt uses for Debian
+#                                    (default http://deb.debian.org/debian)
+#   kd_trixie_apt_config             make (once) a private apt configuration for trixie (its own
+#                                    sources list, lists and cache under $KD_CACHE/trixie-apt),
+#                                    refresh its lists when older than a day, print its path; use:
+#                                    APT_CONFIG=$(kd_trixie_apt_config) kd_fetch_kernel ...
+#                                    (apt-get and apt-cache then see trixie only; nothing is
+#                                    installed on the host)
+#   kd_chroot_run ROOT CMD [ARG...]  run CMD inside the folder ROOT (e.g. tests/vm/trixie-root's)
+#                                    in a private mount namespace: every ARG naming an existing
+#                                    host file is bind-mounted (read-only) into ROOT/kd/ and
+#                                    replaced by its path there; /proc and /dev are bound too.
+#                                    Mounts vanish with the command. stdin/stdout pass through.
+
+kd_debian_mirror() {
+	local uri
+	uri=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
+	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $0 !~ /security/ {
+		for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+		/etc/apt/sources.list 2>/dev/null)
+	echo "${uri:-http://deb.debian.org/debian}"
+}
+
+kd_trixie_apt_config() {
+	local d=$KD_CACHE/trixie-apt
+	kd_lock trixie-apt || return 1
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" || { kd_unlock trixie-apt; return 1; }
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' \
+		"$(kd_debian_mirror)" >"$d/sources.list"
+	cat >"$d/apt.conf" <<-CONF
+		Dir::Etc::SourceList "$d/sources.list";
+		Dir::Etc::SourceParts "/dev/null";
+		Dir::State::Lists "$d/lists";
+		Dir::Cache "$d/cache";
+		APT::Sandbox::User "root";
+	CONF
+	if [ -z "$(find "$d/lists" -maxdepth 1 -name '*_InRelease' -mmin -1440 2>/dev/null)" ]; then
+		kd_log "apt-get update for trixie"
+		APT_CONFIG=$d/apt.conf apt-get -q=2 update >/dev/null 2>"$d/update.log" ||
+			# offline: stale lists still name the cached packages
+			[ -n "$(find "$d/lists" -maxdepth 1 -name '*_InRelease')" ] ||
+			{ kd_unlock trixie-apt; kd_log "apt-get update for trixie failed (see $d/update.log)"; return 1; }
+	fi
+	kd_unlock trixie-apt
+	echo "$d/apt.conf"
+}
+
+kd_chroot_run() {
+	local root=$1 a i=0 run
+	shift
+	[ -x "$root/bin/sh" ] || { kd_log "no root folder at $root"; return 1; }
+	mkdir -p "$root/kd" && run=$(mktemp -d "$root/kd/run.XXXXXX") || return 1
+	local -a args=() binds=()
+	for a in "$@"; do
+		if [[ $a == /* ]] && [ -f "$a" ]; then
+			i=$((i + 1))
+			: >"$run/$i-$(basename "$a")"
+			binds+=("$a" "$run/$i-$(basename "$a")")
+			args+=("/kd/${run##*/}/$i-$(basename "$a")")
+		else
+			args+=("$a")
+		fi
+	done
+	# the inner shell binds, then chroots; the namespace (and its mounts) ends with it
+	unshare --mount --propagation private /bin/sh -c '
+		root=$1; shift; n=$1; shift
+		mount --rbind /proc "$root/proc" && mount --rbind /dev "$root/dev" || exit 125
+		while [ "$n" -gt 0 ]; do
+			mount --bind -o ro "$1" "$2" || exit 125
+			shift 2; n=$((n - 2))
+		done
+		exec chroot "$root" "$@"' kd-chroot "$root" "${#binds[@]}" "${binds[@]}" "${args[@]}"
+	local rc=$?
+	rm -rf "$run"
+	return $rc
+}
+
+# kd_initramfs_unxz_modules DIR: decompress the .ko.xz modules kd_initramfs_add_virtio copied
+# (Debian 13's kernels ship them compressed; busybox insmod wants plain ones) and fix
+# DIR/lib/modules/order. A no-op for plain modules.
+kd_initramfs_unxz_modules() {
+	local dir=$1 f
+	for f in "$dir"/lib/modules/*.ko.xz; do
+		[ -e "$f" ] || continue
+		xz -d "$f" || { kd_log "cannot decompress $f"; return 1; }
+	done
+	[ ! -e "$dir/lib/modules/order" ] || sed -i 's/\.ko\.xz$/.ko/' "$dir/lib/modules/order"
 }
