@@ -42,6 +42,8 @@ enum kd_status col_source_open_set(struct col_source *src, char *const *paths, s
 /** A second reader of the same vmcore with its own read window (one per thread). */
 enum kd_status col_source_clone(const struct col_source *parent, struct col_source *child,
 				struct kd_err *err);
+/** Hint: pfns [pfn, pfn+n) are read next (one read of exactly their bytes). */
+void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n);
 /** Pointer to the page at @pfn (valid until the next call). */
 enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
 			       struct kd_err *err);
@@ -118,6 +120,7 @@ struct col_kdump_out {
 	uint64_t desc_next;		/* descriptors handed in so far */
 	uint64_t zero_off;		/* shared zero page, 0 if none */
 	uint64_t written_descs;		/* descriptors safely on disk */
+	uint64_t unwritten;		/* descriptors of pages that could not be read */
 };
 
 enum kd_status col_kdump_create(struct col_kdump_out *out, struct col_sink *sink,
@@ -135,6 +138,11 @@ enum kd_status col_kdump_add_page(struct col_kdump_out *out, const void *data, u
 				  uint32_t flags, struct kd_err *err);
 /** The next page is a shared zero page. */
 enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err);
+/**
+ * The next page could not be read: its descriptor stays all zero ("not written", as in an
+ * interrupted dump) and col_kdump_finish() leaves the header marked incomplete.
+ */
+enum kd_status col_kdump_add_unwritten(struct col_kdump_out *out, struct kd_err *err);
 /** Flush and clear the incomplete flag (only if every descriptor was written). */
 enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct kd_err *err);
 /** Free the buffers (the sink stays open). */
@@ -162,6 +170,17 @@ enum kd_status col_pages_flush(struct col_pages *cp, struct kd_err *err);
 size_t col_pages_batch_size(void);
 /** True if the page of @n bytes (any alignment) is all zero. */
 bool col_page_is_zero(const uint8_t *p, size_t n);
+
+/* ---- unreadable.c: kept pages whose read fails (EIO from /proc/vmcore) ---- */
+/** Descriptor flags value of a batch page that could not be read (never a codec flag). */
+#define COL_PAGE_UNREADABLE UINT32_MAX
+/** True if a page read failed with an I/O error (or, re-filtering an incomplete dump, the
+ *  page was never written): the page is recorded, the dump goes on. */
+bool col_read_failure(enum kd_status st, const struct kd_err *err);
+/** Count an unreadable page in @s (its pfn and the first error are kept for the report). */
+void col_note_unreadable(struct col_stats *s, uint64_t pfn, const struct kd_err *err);
+/** The warning line about unreadable pages (none if there were none). */
+void col_report_unreadable(FILE *warn, const struct col_stats *s);
 
 /* ---- filter.c: kernel-aware exclusion for dump levels above 1 ---- */
 struct col_filter;

@@ -35,6 +35,10 @@ struct col_options {
 	bool dry_run;			/* --dry-run: everything but writing the output */
 	bool check_params;		/* --check-params: validate the options and stop */
 	bool debug;			/* -D */
+	const char *vmlinux;		/* -x: debug vmlinux, fills keys VMCOREINFO lacks */
+	const char *vmcoreinfo_in;	/* -i: VMCOREINFO text used before the dump's note */
+	const char *vmcoreinfo_out;	/* -g: write VMCOREINFO generated from -x, then stop */
+	bool mem_usage;			/* --mem-usage: print page counts per class, no dump */
 	char **split_files;		/* --split: the output files */
 	size_t nr_split;
 	char **reassemble_files;	/* --reassemble: the split files to merge into output */
@@ -64,6 +68,9 @@ struct col_stats {
 	uint64_t pages_hwpoison;
 	uint64_t pages_offline;
 	uint64_t pages_unreadable;	/* kept as unreadable or unclassifiable */
+	uint64_t pages_read_failed;	/* kept pages the source could not read (EIO): not written */
+	uint64_t read_failed_pfn[4];	/* the first of them */
+	char read_error[200];		/* why the first one failed */
 	uint64_t pages_dumpable;	/* in the 2nd bitmap */
 	uint64_t pages_written;		/* descriptors written */
 	uint64_t pages_raw;		/* stored uncompressed */
@@ -83,6 +90,19 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 /** -R: rebuild a file from a flattened stream read from @in_fd. */
 enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct col_stats *stats,
 			     struct kd_err *err);
+
+/**
+ * -g FILE -x VMLINUX: write the VMCOREINFO keys a debug vmlinux gives (symbols at their
+ * link-time addresses, sizes, offsets, lengths, numbers) to FILE, created like a dump file.
+ */
+enum kd_status col_vmci_generate(const char *vmlinux, const char *out, bool force,
+				 struct kd_err *err);
+
+/** True if @err says that the -x vmlinux is not the dumped kernel (exit status 2). */
+bool col_vmci_mismatch(const struct kd_err *err);
+
+/** --mem-usage: count the pages of each class of opt->input and print makedumpfile's table. */
+enum kd_status col_mem_usage(const struct col_options *opt, FILE *out, struct kd_err *err);
 
 /** Print the statistics summary in makedumpfile's classes. */
 void col_print_stats(FILE *f, const struct col_options *opt, const struct col_stats *stats);

@@ -204,6 +204,17 @@ enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err)
 	return add_desc(out, out->zero_off, out->lay.block_size, 0, err);
 }
 
+enum kd_status col_kdump_add_unwritten(struct col_kdump_out *out, struct kd_err *err)
+{
+	/*
+	 * Offset 0 is the header, never page data: readers of an incomplete dump (crash's
+	 * "page incomplete", libkdumpfile) take an all-zero descriptor as a page not written.
+	 * The bitmaps still list the page: it was meant to be kept, not filtered out.
+	 */
+	out->unwritten++;
+	return add_desc(out, 0, 0, 0, err);
+}
+
 /*
  * The data write failed part way (full disk, -L): write the pending descriptors
  * whose page data did reach the file, so every page on disk stays readable.
@@ -238,8 +249,14 @@ enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct
 		st = col_sink_sync(out->sink, err);
 	if (st != KD_OK || !complete || out->written_descs != out->nr_dumpable)
 		return st;
-	if (out->sink->flat)
-		return col_sink_finish(out->sink, err);
+	if (out->sink->flat) {
+		/* a second header record, after the first: -R applies records in order */
+		if (out->unwritten)
+			st = write_header(out, FMT_KDUMP_STATUS_INCOMPLETE, err);
+		return st == KD_OK ? col_sink_finish(out->sink, err) : st;
+	}
+	if (out->unwritten)
+		return KD_OK;	/* pages could not be read: the header stays "incomplete" */
 	st = write_header(out, 0, err);
 	if (st == KD_OK)
 		st = col_sink_sync(out->sink, err);

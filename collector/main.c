@@ -75,6 +75,12 @@ int main(int argc, char **argv)
 	opt.warn = stderr;
 	if (opt.rearrange) {
 		st = col_rearrange(&opt, 0, &stats, &err);
+	} else if (opt.vmcoreinfo_out) {
+		st = col_vmci_generate(opt.vmlinux, opt.vmcoreinfo_out, opt.force, &err);
+		if (st == KD_OK && (opt.message_level & 2))
+			printf("The vmcoreinfo is saved to %s.\n", opt.vmcoreinfo_out);
+	} else if (opt.mem_usage) {
+		st = col_mem_usage(&opt, stdout, &err);
 	} else if (opt.dump_dmesg) {
 		st = col_dump_dmesg(opt.input, opt.output, opt.force, opt.warn, &err);
 		if (st == KD_OK && (opt.message_level & 2))
@@ -84,7 +90,7 @@ int main(int argc, char **argv)
 	}
 	if (st != KD_OK) {
 		fprintf(stderr, "vmcore-save: %s\n", err.msg);
-		return COL_EXIT_FAILED;
+		return col_vmci_mismatch(&err) ? COL_EXIT_VERSION : COL_EXIT_FAILED;
 	}
 	return COL_EXIT_OK;
 }

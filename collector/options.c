@@ -18,6 +18,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_CHECK_PARAMS,
 	OPT_REASSEMBLE,
+	OPT_MEM_USAGE,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
 };
@@ -36,7 +37,7 @@ static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "check-params", no_argument, NULL, OPT_CHECK_PARAMS },
 	{ "work-dir", required_argument, NULL, OPT_WORK_DIR },
-	{ "mem-usage", no_argument, NULL, OPT_NOT_YET },
+	{ "mem-usage", no_argument, NULL, OPT_MEM_USAGE },
 	/* makedumpfile options kdumpkit does not implement */
 	{ "xen-syms", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "xen-vmcoreinfo", required_argument, NULL, OPT_NOT_SUPPORTED },
@@ -52,6 +53,8 @@ static const char usage_text[] =
 	"usage: vmcore-save [-c|-l|-z] [-d LEVEL] [-f] [options] VMCORE DUMPFILE\n"
 	"       vmcore-save -F [options] VMCORE > STREAM\n"
 	"       vmcore-save -R DUMPFILE < STREAM\n"
+	"       vmcore-save -g VMCOREINFO -x VMLINUX\n"
+	"       vmcore-save --mem-usage VMCORE\n"
 	"Save a Linux crash dump (/proc/vmcore or an ELF vmcore file) as a\n"
 	"kdump-compressed file that crash, drgn and libkdumpfile open.\n"
 	"\n"
@@ -68,6 +71,11 @@ static const char usage_text[] =
 	"  --reassemble    DUMPFILE1 DUMPFILE2... DUMPFILE: merge a split set into one file\n"
 	"  -R DUMPFILE     rebuild DUMPFILE from a flattened stream on standard input\n"
 	"  --work-dir DIR  where -F keeps its work file (default /tmp)\n"
+	"  -x VMLINUX      take the keys VMCOREINFO lacks from this debug vmlinux\n"
+	"  -i VMCOREINFO   take VMCOREINFO from this text file (the dump's note fills\n"
+	"                  the keys it lacks)\n"
+	"  -g VMCOREINFO   with -x: write VMCOREINFO generated from VMLINUX, and stop\n"
+	"  --mem-usage VMCORE  print the pages of each class, write no dump\n"
 	"  -L SIZE         stop before the output grows past SIZE (K, M, G): an incomplete dump\n"
 	"  -d L1,L2,...    try the levels in turn while the output does not fit\n"
 	"  --dry-run       do everything but write the output (its size is reported)\n"
@@ -246,12 +254,47 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 		o->format = COL_FORMAT_ELF;
 		return KD_OK;
 	case 'x':
+		o->vmlinux = arg;
+		return KD_OK;
 	case 'i':
+		o->vmcoreinfo_in = arg;
+		return KD_OK;
 	case 'g':
-		return kd_err_set(err, KD_ERR_NOTIMPL, "option '-%c' is not implemented yet", c);
+		o->vmcoreinfo_out = arg;
+		return KD_OK;
+	case OPT_MEM_USAGE:
+		o->mem_usage = true;
+		return KD_OK;
 	default:
 		return kd_err_set(err, KD_ERR_INVALID, "unknown option (see vmcore-save --help)");
 	}
+}
+
+/* -g and --mem-usage: no dump is written */
+static enum kd_status finish_special(int nargs, char **args, struct col_options *o,
+				     struct kd_err *err)
+{
+	if (o->vmcoreinfo_out && o->mem_usage)
+		return kd_err_set(err, KD_ERR_INVALID, "options -g and --mem-usage exclude each other");
+	if (o->nr_split || o->nr_reassemble || o->rearrange || o->dump_dmesg ||
+	    o->format != COL_FORMAT_KDUMP)
+		return kd_err_set(err, KD_ERR_INVALID, "%s writes no dump: --split, --reassemble, "
+				  "--dump-dmesg, -R, -E and -F do not apply",
+				  o->mem_usage ? "--mem-usage" : "-g");
+	if (o->vmcoreinfo_out) {
+		if (!o->vmlinux)
+			return kd_err_set(err, KD_ERR_INVALID, "-g needs -x VMLINUX");
+		if (o->vmcoreinfo_in)
+			return kd_err_set(err, KD_ERR_INVALID, "-g generates VMCOREINFO: -i does not apply");
+		if (nargs != 0)
+			return kd_err_set(err, KD_ERR_INVALID, "-g VMCOREINFO -x VMLINUX takes no other file");
+		o->output = o->vmcoreinfo_out;
+		return KD_OK;
+	}
+	if (nargs != 1)
+		return kd_err_set(err, KD_ERR_INVALID, "--mem-usage expects only VMCORE (e.g. /proc/kcore)");
+	o->input = args[0];
+	return KD_OK;
 }
 
 enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, bool *ret_exit_now,
@@ -291,7 +334,16 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, b
 	}
 	if (o->format == COL_FORMAT_ELF && o->codec != FMT_CODEC_NONE)
 		return kd_err_set(err, KD_ERR_INVALID, "-E writes uncompressed ELF: -c, -l and -z do not apply");
-	if (o->nr_split) {
+	if ((o->vmlinux || o->vmcoreinfo_in) && !o->vmcoreinfo_out &&
+	    (o->rearrange || o->dump_dmesg))
+		return kd_err_set(err, KD_ERR_NOTIMPL, "-x and -i apply to saving a dump and to "
+				  "--mem-usage, not to %s", o->rearrange ? "-R" : "--dump-dmesg");
+	if (o->vmcoreinfo_out || o->mem_usage) {
+		enum kd_status st = finish_special(argc - optind, argv + optind, o, err);
+
+		if (st != KD_OK)
+			return st;
+	} else if (o->nr_split) {
 		if (argc - optind < 3)
 			return kd_err_set(err, KD_ERR_INVALID,
 					  "--split needs VMCORE and at least two DUMPFILEs");

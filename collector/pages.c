@@ -19,6 +19,7 @@ struct batch {
 	uint8_t *data;
 	enum kd_status st;
 	struct kd_err err;
+	struct kd_err read_err;		/* the first COL_PAGE_UNREADABLE page's error */
 };
 
 /* What one compressing thread owns. */
@@ -63,11 +64,31 @@ static void batch_process(struct worker *w, struct batch *b)
 	size_t ps = w->src.page_size, pos = 0;
 
 	b->st = KD_OK;
+	b->read_err.msg[0] = '\0';
 	for (size_t i = 0; i < b->n; i++) {
 		const uint8_t *page;
 		size_t clen;
-		enum kd_status st = col_source_page(&w->src, b->pfn[i], &page, &b->err);
+		enum kd_status st;
 
+		if (i == 0 || b->pfn[i] != b->pfn[i - 1] + 1) {
+			/* a run of consecutive pfns starts: read exactly it */
+			size_t n = 1;
+
+			while (i + n < b->n && b->pfn[i + n] == b->pfn[i] + n)
+				n++;
+			col_source_prefetch(&w->src, b->pfn[i], n);
+		}
+		st = col_source_page(&w->src, b->pfn[i], &page, &b->err);
+
+		if (st != KD_OK && col_read_failure(st, &b->err)) {
+			/* an I/O error on this page only: record it, go on (see unreadable.c) */
+			b->off[i] = pos;
+			b->size[i] = 0;
+			b->flags[i] = COL_PAGE_UNREADABLE;
+			if (!b->read_err.msg[0])
+				b->read_err = b->err;
+			continue;
+		}
 		if (st != KD_OK) {
 			b->st = st;
 			b->n = i;	/* the pages before this one are good */
@@ -243,7 +264,10 @@ static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct 
 	enum kd_status st = KD_OK;
 
 	for (size_t i = 0; i < b->n && st == KD_OK; i++) {
-		if (b->size[i] == 0) {
+		if (b->flags[i] == COL_PAGE_UNREADABLE) {
+			col_note_unreadable(p->stats, b->pfn[i], &b->read_err);
+			st = col_kdump_add_unwritten(p->out, err);
+		} else if (b->size[i] == 0) {
 			p->stats->pages_zero++;
 			st = col_kdump_add_zero(p->out, err);
 		} else {

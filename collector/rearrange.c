@@ -49,6 +49,28 @@ static void mark_incomplete(int fd)
 	}
 }
 
+/* The records are copied as they are: check that what they built is a dump readers open. */
+static enum kd_status check_rebuilt(const char *path, struct kd_err *err)
+{
+	struct fmt_input *in;
+	struct fmt_kdump *kd = NULL;
+	struct fmt_vmcore *vc = NULL;
+	enum kd_status st = fmt_input_open(path, &in, err);
+
+	if (st != KD_OK)
+		return st;
+	if (fmt_kdump_probe(in))
+		st = fmt_kdump_open(in, &kd, err);
+	else
+		st = fmt_vmcore_open(in, &vc, err);	/* -E -F streams */
+	fmt_kdump_destroy(kd);
+	fmt_vmcore_destroy(vc);
+	fmt_input_destroy(in);
+	if (st != KD_OK)
+		kd_err_prefix(err, "the stream rebuilt '%s', which is not a valid dump", path);
+	return st;
+}
+
 static enum kd_status copy_records(int in_fd, struct col_sink *out, uint8_t *buf,
 				   struct kd_err *err)
 {
@@ -111,8 +133,10 @@ enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct co
 	st = col_sink_open_file(&out, opt->output, opt->force, err);
 	if (st == KD_OK) {
 		st = copy_records(in_fd, &out, buf, err);
-		if (st == KD_OK) {
+		if (st == KD_OK)
 			st = col_sink_sync(&out, err);
+		if (st == KD_OK) {
+			st = check_rebuilt(opt->output, err);
 			stats->complete = st == KD_OK;
 		} else if (st == KD_ERR_CORRUPT) {
 			mark_incomplete(out.fd);

@@ -1,10 +1,38 @@
 /* What every vmcore-save run shares: opening the source and the filters, and pass 1's windows. */
 #include "collector/collector-priv.h"
+#include "collector/vmlinux-priv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters/filters.h"
+
 #define DEFAULT_CYCLIC_KIB 64u	/* bitmap bytes per window: 512Ki pfns (2 GiB of 4 KiB pages) */
+
+/*
+ * Memory above the dead kernel's struct page array (a PT_LOAD that kernel never knew) is
+ * left out of the dump, as makedumpfile 1.7.2 cuts max_mapnr there at every level: the
+ * same bytes, and no time spent reading it. Without a usable model nothing is cut.
+ */
+static void trim_to_memmap(struct col_source *src)
+{
+	struct flt_mem mem = {
+		.read_phys = col_source_read_phys,
+		.ctx = src,
+		.max_pfn = src->max_pfn,
+	};
+	struct flt_model *m;
+	struct kd_err err;
+
+	if (src->kd || !src->vi || !src->max_pfn)
+		return;
+	kd_err_clear(&err);
+	if (flt_model_create_machine(src->vi, &mem, src->machine, col_source_page_offset(src), &m,
+				     &err) != KD_OK)
+		return;
+	src->max_pfn = flt_model_memmap_end(m, src->max_pfn);
+	flt_model_destroy(m);
+}
 
 enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 			     struct col_stats *stats, struct kd_err *err)
@@ -21,10 +49,12 @@ enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 	if (opt->nr_reassemble)
 		st = col_source_open_set(&r->src, opt->reassemble_files, opt->nr_reassemble, err);
 	else
-		st = col_source_open(&r->src, opt->input, opt->dump_level > 1, err);
+		st = col_source_open(&r->src, opt->input, opt->dump_level > 1 && !opt->vmcoreinfo_in,
+				     err);
+	if (st == KD_OK)
+		st = col_vmci_apply(&r->src, opt, opt->warn, err);	/* -i, -x */
 	if (st != KD_OK)
 		return st;
-	stats->max_mapnr = r->src.max_pfn;
 	if (r->src.warning[0] && opt->warn)
 		fprintf(opt->warn, "vmcore-save: warning: %s; ignoring VMCOREINFO\n", r->src.warning);
 	if (opt->dump_level & ~1) {
@@ -32,6 +62,8 @@ enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 		if (st != KD_OK)
 			return st;
 	}
+	trim_to_memmap(&r->src);	/* after the filter: its model may read all memory */
+	stats->max_mapnr = r->src.max_pfn;
 	r->window = kib * 1024 * 8;
 	r->present = calloc(r->window / 64, sizeof(uint64_t));
 	r->keep = calloc(r->window / 64, sizeof(uint64_t));

@@ -135,7 +135,7 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 	if (st == KD_OK)
 		st = col_pages_flush(cp, err);
 	col_pages_destroy(cp);
-	c->run.stats->pages_written += c->out.desc_next;
+	c->run.stats->pages_written += c->out.desc_next - c->out.unwritten;
 	if (st == KD_OK)
 		col_progress_end(&prog, c->out.desc_next);
 	return st;
@@ -285,9 +285,20 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 			st = save_split(&c, &info, err);
 		else
 			st = save_file(&c, opt->output, &info, err);
+		if (st == KD_OK && stats->pages_read_failed)
+			st = kd_err_set(err, KD_ERR_SYSTEM,
+					"'%s' is incomplete: %llu kept page%s could not be read and "
+					"%s listed as not written; the other %llu pages are saved",
+					opt->nr_split ? opt->split_files[0] : opt->output ? opt->output
+					: "standard output",
+					(unsigned long long)stats->pages_read_failed,
+					stats->pages_read_failed == 1 ? "" : "s",
+					stats->pages_read_failed == 1 ? "is" : "are",
+					(unsigned long long)stats->pages_written);
 		stats->complete = st == KD_OK;
 		if (c.run.filter)
 			col_filter_report(c.run.filter);
+		col_report_unreadable(opt->warn, stats);
 	}
 	close_file(&c);
 	col_run_teardown(&c.run);

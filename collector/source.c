@@ -314,6 +314,9 @@ static ssize_t source_find(struct col_source *src, uint64_t paddr)
 	return i;
 }
 
+/* Reads this large skip the input's read-ahead buffer (one copy instead of two). */
+#define SOURCE_DIRECT_READ (64u << 10)
+
 /* Copy [paddr, paddr+len) into @dst, zero where no range has file bytes. */
 static enum kd_status source_copy(struct col_source *src, uint64_t paddr, uint8_t *dst, size_t len,
 				  struct kd_err *err)
@@ -346,10 +349,17 @@ static enum kd_status source_copy(struct col_source *src, uint64_t paddr, uint8_
 
 				if (r->filesz - rel < in_file)
 					in_file = (size_t)(r->filesz - rel);
-				st = fmt_input_get(src->in, r->offset + rel, in_file, &p, err);
-				if (st != KD_OK)
-					return st;
-				memcpy(dst, p, in_file);
+				if (in_file >= SOURCE_DIRECT_READ) {
+					/* bulk (struct page arrays): straight into @dst */
+					st = fmt_input_read(src->in, r->offset + rel, dst, in_file, err);
+					if (st != KD_OK)
+						return st;
+				} else {
+					st = fmt_input_get(src->in, r->offset + rel, in_file, &p, err);
+					if (st != KD_OK)
+						return st;
+					memcpy(dst, p, in_file);
+				}
 				memset(dst + in_file, 0, chunk - in_file);
 			}
 		}
@@ -358,6 +368,30 @@ static enum kd_status source_copy(struct col_source *src, uint64_t paddr, uint8_
 		len -= chunk;
 	}
 	return KD_OK;
+}
+
+void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n)
+{
+	uint64_t paddr = pfn * src->page_size, rel, len;
+	const struct fmt_phys_range *r;
+	struct kd_err err;
+	ssize_t i;
+
+	if (src->kd || n < 1)
+		return;
+	i = source_find(src, paddr);
+	if (i < 0)
+		return;
+	r = &src->pm.ranges[i];
+	rel = paddr - r->paddr;
+	if (rel >= r->filesz)
+		return;
+	len = (uint64_t)n * src->page_size;
+	if (len > r->filesz - rel)
+		len = r->filesz - rel;
+	kd_err_clear(&err);
+	/* a failure is left to col_source_page(), which reads (and reports) page by page */
+	fmt_input_prefetch(src->in, r->offset + rel, (size_t)len, &err);
 }
 
 enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
@@ -500,6 +534,9 @@ void col_source_present(const struct col_source *src, uint64_t start, uint64_t *
  * pages with file bytes. A p_memsz past p_filesz is memory the writer left out
  * (makedumpfile -E excluded tails), not content: both bitmaps leave it out, so
  * a corrupt p_memsz cannot make a few KiB of input claim TiBs of pages.
+ * A range that ends inside a page (kexec-tools' kexec_load headers end the low
+ * PT_LOAD at 0x9fc00) does not make that page present, as in makedumpfile: the
+ * dump holds whole pages only.
  */
 static void ranges_to_bits(const struct col_source *src, uint64_t start, uint64_t *bits,
 			   size_t nwords, bool file_only)
@@ -511,9 +548,9 @@ static void ranges_to_bits(const struct col_source *src, uint64_t start, uint64_
 		const struct fmt_phys_range *r = &src->pm.ranges[i];
 		uint64_t len = file_only ? r->filesz : r->size;
 		uint64_t first = r->paddr / src->page_size;
-		uint64_t last = (r->paddr + len + src->page_size - 1) / src->page_size;
+		uint64_t last = (r->paddr + len) / src->page_size;
 
-		if (!len)
+		if (!len || last <= first)
 			continue;
 
 		if (last <= start || first >= end)

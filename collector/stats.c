@@ -31,12 +31,21 @@ void col_print_stats(FILE *f, const struct col_options *opt, const struct col_st
 			(unsigned long long)(s->max_mapnr - s->pages_present));
 		fprintf(f, "--------------------------------------------------\n");
 		fprintf(f, "Total pages     : 0x%016llx\n", (unsigned long long)s->max_mapnr);
+		if (s->pages_read_failed)	/* kept, but the source could not read them */
+			fprintf(f, "Unreadable pages: 0x%016llx (listed as not written)\n",
+				(unsigned long long)s->pages_read_failed);
 	}
-	if (opt->message_level & 2)
+	if (opt->message_level & 2) {
+		char unread[48] = "";
+
+		if (s->pages_read_failed)
+			snprintf(unread, sizeof(unread), ", %llu unreadable",
+				 (unsigned long long)s->pages_read_failed);
 		fprintf(f,
-			"vmcore-save: %s: %llu pages in memory, %llu kept (%llu zero, %llu stored raw), %llu bytes written in %.2fs%s\n",
+			"vmcore-save: %s: %llu pages in memory, %llu kept (%llu zero, %llu stored raw%s), %llu bytes written in %.2fs%s\n",
 			opt->output ? opt->output : "standard output", (unsigned long long)s->pages_present,
 			(unsigned long long)s->pages_written, (unsigned long long)s->pages_zero,
-			(unsigned long long)s->pages_raw, (unsigned long long)s->bytes_written, s->seconds,
-			s->complete ? "" : " (INCOMPLETE)");
+			(unsigned long long)s->pages_raw, unread, (unsigned long long)s->bytes_written,
+			s->seconds, s->complete ? "" : " (INCOMPLETE)");
+	}
 }

@@ -37,6 +37,39 @@ static bool is_buddy(const struct flt_page_keys *pk, const struct flt_page *pg)
 	return bit_set(pg->flags, pk->pg_buddy);
 }
 
+/*
+ * Whether @v can be a kernel pointer: top byte 0xff on x86_64 (4- and 5-level), so garbage
+ * passes with p = 1/256. arm64 ignores the top byte (KASAN and MTE tags live there), but bits
+ * 52..55 are set for VA_BITS <= 52 (p = 1/16).
+ */
+static bool kernel_ptr(const struct flt_model *m, uint64_t v)
+{
+	if (m->arch == FLT_ARCH_ARM64)
+		return ((v >> 52) & 0xf) == 0xf;
+	return (v >> 56) == 0xff;
+}
+
+/*
+ * Largest compound order a kernel builds: a PUD-sized hugetlb page, 2 * (page_shift - 3)
+ * (1 GiB for 4 KiB pages, 64 GiB for 16 KiB).
+ */
+static uint64_t max_compound_order(const struct flt_model *m)
+{
+	return 2 * ((uint64_t)m->page_shift - 3);
+}
+
+/*
+ * Whether an excluded class fits the struct page: an anonymous page's mapping is an anon_vma
+ * pointer, a cache or hugetlb page's one is NULL or an address_space pointer. Garbage that
+ * fails is kept and counted, not dropped.
+ */
+static bool mapping_plausible(const struct flt_model *m, const struct flt_page *pg, bool anon)
+{
+	uint64_t ptr = pg->mapping & ~3ull;
+
+	return kernel_ptr(m, ptr) || (!anon && ptr == 0);
+}
+
 /* Order and hugetlb-ness of a compound head from its first tail; false if the order is unknown. */
 static bool compound_info(const struct flt_page_keys *pk, uint64_t pfn, const struct flt_page *pg,
 			  const uint8_t *next, uint64_t *ret_order, bool *ret_hugetlb)
@@ -144,6 +177,21 @@ enum flt_class flt_classify(struct flt_model *m, int level, uint64_t pfn,
 	else
 		return FLT_KEEP;
 
+	if ((cls == FLT_CACHE || cls == FLT_CACHE_PRIVATE || cls == FLT_USER) &&
+	    !mapping_plausible(m, pg, anon)) {
+		flt_problem(m, FLT_PROB_IMPLAUSIBLE, pfn, 1,
+			    "%s page with mapping 0x%llx", anon ? "anonymous" : "cache or hugetlb",
+			    (unsigned long long)pg->mapping);
+		return FLT_KEEP;
+	}
+	if (nr > 1 && order > max_compound_order(m)) {
+		if (cls != FLT_HWPOISON && cls != FLT_OFFLINE) {
+			flt_problem(m, FLT_PROB_IMPLAUSIBLE, pfn, 1, "compound page of order %llu",
+				    (unsigned long long)order);
+			return FLT_KEEP;
+		}
+		nr = 1;
+	}
 	if (nr == 0) {
 		if (cls != FLT_HWPOISON && cls != FLT_OFFLINE)
 			return FLT_KEEP;

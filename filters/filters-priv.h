@@ -101,6 +101,7 @@ enum flt_problem {
 	FLT_PROB_SECTION,	/* mem_section entry unreadable */
 	FLT_PROB_READ,		/* struct page bytes unreadable */
 	FLT_PROB_ORDER,		/* implausible buddy order */
+	FLT_PROB_IMPLAUSIBLE,	/* excluded class that the struct page does not fit */
 	FLT_PROB_COUNT
 };
 

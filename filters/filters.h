@@ -124,6 +124,25 @@ size_t flt_model_warnings(const struct flt_model *m, int dump_level, char (*out)
  */
 int flt_model_effective_level(const struct flt_model *m, int dump_level);
 
+/**
+ * Where the dead kernel's struct page array ends, at most @limit: one past
+ * the last PFN of the highest SPARSEMEM section that has a mem_map. Memory
+ * above it was never known to that kernel (makedumpfile 1.7.2 cuts its
+ * max_mapnr there, at every dump level). Returns @limit when the model is
+ * not SPARSEMEM, when no section has a mem_map, or when a mem_section read
+ * fails: it never guesses memory away.
+ */
+uint64_t flt_model_memmap_end(struct flt_model *m, uint64_t limit);
+
+/**
+ * Kernel virtual address of the struct page of @pfn, and the PFN where its
+ * run of consecutive struct pages ends (its SPARSEMEM section's end). For
+ * tools that measure or dump the struct page array (bench/). Errors as the
+ * walker sees them: KD_ERR_NODATA (no mem_map there), KD_ERR_NOTIMPL.
+ */
+enum kd_status flt_model_memmap_vaddr(struct flt_model *m, uint64_t pfn, uint64_t *ret_vaddr,
+				      uint64_t *ret_end, struct kd_err *err);
+
 /** Page size of the dumped kernel (from PAGESIZE). */
 uint64_t flt_model_page_size(const struct flt_model *m);
 

@@ -214,3 +214,59 @@ enum kd_status flt_memmap_lookup(struct flt_model *m, uint64_t pfn, uint64_t *re
 	*ret_end = m->mem.max_pfn;
 	return kd_err_set(err, KD_ERR_NOTIMPL, "no struct page array");
 }
+
+/* Whether section @nr has a struct page array: 1 yes, 0 no (the kernel says so), -1 unknown. */
+static int section_has_map(struct flt_model *m, uint64_t nr)
+{
+	struct flt_memmap *mm = &m->mm;
+	uint64_t map = 0;
+	struct kd_err err;
+
+	if (nr / mm->per_root >= mm->nr_roots)
+		return 0;
+	kd_err_clear(&err);
+	if (section_map(m, nr, &map, &err) != KD_OK) {
+		/* a null root pointer is an answer; a read that failed is not */
+		bool null_root = mm->extreme && mm->cached_root == nr / mm->per_root &&
+				 !mm->cached_root_ptr;
+
+		return null_root ? 0 : -1;
+	}
+	return (map & SECTION_MARKED_PRESENT) && (map & SECTION_HAS_MEM_MAP) &&
+	       (map & SECTION_MAP_MASK);
+}
+
+uint64_t flt_model_memmap_end(struct flt_model *m, uint64_t limit)
+{
+	const struct flt_memmap *mm = &m->mm;
+	uint64_t nr, end;
+
+	if (mm->kind != FLT_MEMMAP_SPARSE || !limit)
+		return limit;
+	/* from the top down: the first section with a mem_map ends the array */
+	for (nr = (limit - 1) >> mm->pfn_section_shift;; nr--) {
+		int has = section_has_map(m, nr);
+
+		if (has < 0)
+			return limit;
+		if (has) {
+			end = (nr + 1) << mm->pfn_section_shift;
+			return end < limit ? end : limit;
+		}
+		if (nr == 0)
+			return limit;	/* no section at all: nothing to go by */
+	}
+}
+
+enum kd_status flt_model_memmap_vaddr(struct flt_model *m, uint64_t pfn, uint64_t *ret_vaddr,
+				      uint64_t *ret_end, struct kd_err *err)
+{
+	uint64_t vaddr = 0, end = 0;
+	enum kd_status st = flt_memmap_lookup(m, pfn, &vaddr, &end, err);
+
+	if (st != KD_OK)
+		return st;
+	*ret_vaddr = vaddr;
+	*ret_end = end;
+	return KD_OK;
+}

@@ -138,6 +138,7 @@ static const char *const problem_what[FLT_PROB_COUNT] = {
 	[FLT_PROB_SECTION] = "kept: mem_section unreadable",
 	[FLT_PROB_READ] = "kept: struct page unreadable",
 	[FLT_PROB_ORDER] = "kept: free page with an implausible order",
+	[FLT_PROB_IMPLAUSIBLE] = "kept: struct page implausible",
 };
 
 size_t flt_model_warnings(const struct flt_model *m, int dump_level, char (*out)[FLT_WARN_LEN],

@@ -36,6 +36,13 @@ enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, con
 /** Copy bytes at [off, off+len) into @buf. */
 enum kd_status fmt_input_read(struct fmt_input *in, uint64_t off, void *buf, size_t len,
 			      struct kd_err *err);
+/**
+ * Make [off, off+len) the bytes the next fmt_input_get() calls find without a
+ * read: a read input reads exactly them (no read-ahead past @len), a mapped
+ * one maps them. A hint: on failure, fmt_input_get() still works on its own.
+ */
+enum kd_status fmt_input_prefetch(struct fmt_input *in, uint64_t off, size_t len,
+				  struct kd_err *err);
 /** Set the mmap window size (bytes, rounded to pages); 0 disables mmap. */
 void fmt_input_set_window(struct fmt_input *in, size_t window);
 

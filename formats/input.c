@@ -225,6 +225,12 @@ enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, con
 	}
 	in->buf_len = 0;
 	st = input_pread(in, off, in->buf, want, err);
+	if (st != KD_OK && want > len) {
+		/* an unreadable page inside the read-ahead (EIO from /proc/vmcore): the failure
+		 * must be the requested bytes' own, so read just those */
+		want = len;
+		st = input_pread(in, off, in->buf, want, err);
+	}
 	if (st != KD_OK)
 		return st;
 	in->buf_off = off;
@@ -240,5 +246,51 @@ enum kd_status fmt_input_read(struct fmt_input *in, uint64_t off, void *buf, siz
 
 	if (st != KD_OK)
 		return st;
+	/* a mapped input (/proc/vmcore) copies from its windows: one copy, no per-page
+	 * kernel work; otherwise pread straight into @buf (no bounce through in->buf) */
+	while (in->window && len) {
+		size_t piece = len < in->window ? len : in->window;
+		const void *p;
+
+		st = fmt_input_get(in, off, piece, &p, err);
+		if (st != KD_OK)
+			return st;
+		memcpy(buf, p, piece);
+		buf = (uint8_t *)buf + piece;
+		off += piece;
+		len -= piece;
+	}
+	if (!len)
+		return KD_OK;
 	return input_pread(in, off, buf, len, err);
+}
+
+enum kd_status fmt_input_prefetch(struct fmt_input *in, uint64_t off, size_t len,
+				  struct kd_err *err)
+{
+	enum kd_status st = check_range(in, off, len, err);
+	const void *p;
+
+	if (st != KD_OK)
+		return st;
+	if (in->window)
+		return fmt_input_get(in, off, len, &p, err);
+	if (in->buf_len && off >= in->buf_off && off + len <= in->buf_off + in->buf_len)
+		return KD_OK;
+	if (len > in->buf_cap) {
+		uint8_t *nb = realloc(in->buf, len);
+
+		if (!nb)
+			return kd_err_set(err, KD_ERR_NOMEM, "out of memory reading '%s'", in->name);
+		in->buf = nb;
+		in->buf_cap = len;
+	}
+	/* exactly these bytes: a caller that knows its run wastes no read-ahead */
+	in->buf_len = 0;
+	st = input_pread(in, off, in->buf, len, err);
+	if (st != KD_OK)
+		return st;
+	in->buf_off = off;
+	in->buf_len = len;
+	return KD_OK;
 }

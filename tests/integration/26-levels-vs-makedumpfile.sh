@@ -3,6 +3,9 @@
 # vmcore: the outputs must be byte-identical (same page set, same header, same layout), which
 # is stronger than the page-set equality issue 3 asks for. On a difference, libkdumpfile
 # (kdcompare --diff-sets) says which pages differ.
+# Fixtures: 6.1-1g (kexec_file_load's core header) and 6.1-1g-kl (kexec-tools' kexec_load
+# header: a low PT_LOAD 0x1000-0x9fc00 that ends inside a page). KD_LEVEL_FIXTURES overrides
+# (add 6.1-6g for memory above 4 GiB: its fixture takes minutes to build).
 # KD_LEVELS overrides the list of levels; the ASan build runs a subset (it is slow).
 set -u
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -12,7 +15,7 @@ T=$KD_TMP
 levels=${KD_LEVELS:-$(seq 0 31)}
 case $BUILD in *asan*) levels=${KD_LEVELS:-"1 8 31"} ;; esac
 
-for fixture in ${KD_LEVEL_FIXTURES:-6.1-1g}; do
+for fixture in ${KD_LEVEL_FIXTURES:-6.1-1g 6.1-1g-kl}; do
 	kd_fixture "$fixture" || continue
 	vmcore=$KD_FIXTURE/vmcore
 	same=0 diff=0

@@ -8,7 +8,8 @@
 #        truncations (every offset of the headers, then sampled through the first 64 KiB),
 #        single-bit flips (weighted to the headers) and header fields set to edge values.
 #   kdump: vmcore-save -z output of tiny.spec read back (the re-filter path): truncations, flips.
-#   flat: vmcore-save -F output rebuilt with -R: truncations, flips.
+#   flat: vmcore-save -F output rebuilt with -R: truncations, flips (exit 0 only with a kdump
+#         file that opens: -R checks what it rebuilt).
 # One ok/not ok line per group, with counts. KD_MUT_SCALE=N runs N times as many sampled cases.
 set -u
 shopt -s lastpipe	# "... | run_group" counts in this shell
@@ -18,7 +19,7 @@ T=$KD_TMP
 MUT="python3 $KD_ROOT/tests/fuzz/mutate.py"
 REAL=${KD_REAL_VMCORE:-/var/cache/kdumpkit/vmcore-6.1-1g/vmcore}
 SCALE=${KD_MUT_SCALE:-1}
-TIMEOUT=${KD_MUT_TIMEOUT:-10}
+TIMEOUT=${KD_MUT_TIMEOUT:-30}   # a hang, not a slow case under load: 10 s failed once at load 10
 MAX_OUT_KIB=${KD_MUT_MAX_OUT_KIB:-16384}	# no case may use more disk (inputs are < 1 MiB)
 # A corrupt p_paddr may honestly describe memory at TiBs: the bitmaps then span that address
 # space as sparse holes (the writer skips all-zero bitmap windows). The apparent size is capped
@@ -50,14 +51,13 @@ fi
 # Counters of the current group.
 group_start() {
 	g_name=$1 g_cases=0 g_dumps=0 g_errors=0 g_verified=0 g_bad=0 g_bad_list=()
-	g_extra=0 g_nodump=0 g_refcrash=0
+	g_extra=0 g_refcrash=0
 }
 group_end() {
 	local detail="$g_cases cases: $g_dumps dumps ($g_verified checked with kdcompare"
 	[ "$g_extra" -gt 0 ] && detail+=", $g_extra holding pages libkdumpfile does not read from the source"
 	[ "$g_refcrash" -gt 0 ] && detail+=", kdcompare itself crashed on $g_refcrash"
 	detail+="), $g_errors clear errors"
-	[ "$g_nodump" -gt 0 ] && detail+=", $g_nodump rebuilt files that are no dump (-R copies records as they are)"
 	if [ "$g_bad" -eq 0 ]; then
 		echo "ok - $g_name: $detail"
 	else
@@ -116,10 +116,7 @@ check_case() {
 		local sig=
 		[ -f "$T/out" ] && read -r -N 8 sig <"$T/out" 2>/dev/null
 		if [ "$sig" != "KDUMP   " ]; then
-			if [ "$mode" = flat ] && [ -f "$T/out" ]; then
-				g_nodump=$((g_nodump + 1))	# see the report: -R does not look inside
-				return
-			fi
+			# (-R checks the file it rebuilt: a stream of broken records is an error)
 			bad "$what: exit 0 but no kdump file"
 			return
 		fi
