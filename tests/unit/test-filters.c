@@ -298,6 +298,10 @@ static void build_pages(struct fake *f)
 	/* anon head whose order does not fit its alignment: one page */
 	compound(f, 7001, 3, lru | bit(f->pg_swapbacked), anon, 0, 3);
 	add(7001, 1, K_BADHEAD);
+	/* garbage struct pages (issue 9): an "anonymous" page and a "cache" page whose mapping
+	 * is not a kernel pointer are implausible: kept (and counted), never dropped */
+	set_page(f, 2010, lru | bit(f->pg_swapbacked), 0x3b26dca365798cd7ull, 0, 0, 0);
+	set_page(f, 2011, lru, 0x1234567890abcde0ull, 0, 0, 0);
 	/* unaccepted memory (6.16+): a block of order LENGTH(zone.free_area) - 1 */
 	if (f->v612) {
 		set_page(f, 8192, 0, 0, 0, 0xf7000000u, 0);
