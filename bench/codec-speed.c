@@ -32,6 +32,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "clock.h"
+
 #define PAGE 4096u
 
 enum { C_ZLIB, C_LZO, C_ZSTD, C_N };
@@ -57,14 +59,6 @@ struct ctx {
 	uint8_t *rdbuf;
 	uint64_t zero_pages, nonzero_pages, staged_total;
 };
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Word-at-a-time zero test: OR eight words per step, test once per 64 bytes. */
 static int page_is_zero(const uint8_t *p)
@@ -132,7 +126,7 @@ static void compress_staged(struct ctx *c, size_t staged)
 {
 	for (int k = 0; k < C_N; k++) {
 		struct meter *m = &c->codec[k];
-		double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
+		double t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID), w0 = bench_clock(CLOCK_MONOTONIC);
 
 		for (size_t off = 0; off < staged; off += PAGE) {
 			size_t n = compress_one(c, k, c->stage + off);
@@ -143,8 +137,8 @@ static void compress_staged(struct ctx *c, size_t staged)
 			}
 			m->out += n;
 		}
-		m->cpu += clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
-		m->wall += clock_s(CLOCK_MONOTONIC) - w0;
+		m->cpu += bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0;
+		m->wall += bench_clock(CLOCK_MONOTONIC) - w0;
 		m->in += staged;
 		m->pages += staged / PAGE;
 	}
@@ -152,11 +146,11 @@ static void compress_staged(struct ctx *c, size_t staged)
 
 static void timed_scan(struct ctx *c, struct meter *m, const uint8_t *p, size_t len, int count)
 {
-	double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
+	double t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID), w0 = bench_clock(CLOCK_MONOTONIC);
 
 	scan(p, len, NULL, c, count);
-	m->cpu += clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
-	m->wall += clock_s(CLOCK_MONOTONIC) - w0;
+	m->cpu += bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0;
+	m->wall += bench_clock(CLOCK_MONOTONIC) - w0;
 	m->in += len;
 }
 
@@ -169,7 +163,7 @@ static int read_modes(struct ctx *c, uint64_t off, size_t n)
 	struct meter *ms[2] = { &c->rd_mmap, &c->rd_populate };
 
 	for (int k = 0; k < 2; k++) {
-		double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
+		double t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID), w0 = bench_clock(CLOCK_MONOTONIC);
 
 		for (size_t done = 0; done < n; done += RD_CHUNK) {
 			size_t len = n - done < RD_CHUNK ? n - done : RD_CHUNK;
@@ -180,11 +174,11 @@ static int read_modes(struct ctx *c, uint64_t off, size_t n)
 			scan(p, len, NULL, c, 0);
 			munmap(p, len);
 		}
-		ms[k]->cpu += clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
-		ms[k]->wall += clock_s(CLOCK_MONOTONIC) - w0;
+		ms[k]->cpu += bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0;
+		ms[k]->wall += bench_clock(CLOCK_MONOTONIC) - w0;
 		ms[k]->in += n;
 	}
-	double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
+	double t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID), w0 = bench_clock(CLOCK_MONOTONIC);
 
 	for (size_t done = 0; done < n; done += RD_CHUNK) {
 		size_t len = n - done < RD_CHUNK ? n - done : RD_CHUNK;
@@ -193,8 +187,8 @@ static int read_modes(struct ctx *c, uint64_t off, size_t n)
 			return -1;
 		scan(c->rdbuf, len, NULL, c, 0);
 	}
-	c->rd_pread.cpu += clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
-	c->rd_pread.wall += clock_s(CLOCK_MONOTONIC) - w0;
+	c->rd_pread.cpu += bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0;
+	c->rd_pread.wall += bench_clock(CLOCK_MONOTONIC) - w0;
 	c->rd_pread.in += n;
 	return 0;
 }

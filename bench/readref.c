@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "filters/filters.h"
 #include "formats/formats.h"
 
@@ -261,19 +262,6 @@ static void plan(struct ctx *c, const char *vmcore, const char *dump)
 	merge_ranges(c);
 }
 
-static double tv(struct timeval t)
-{
-	return (double)t.tv_sec + (double)t.tv_usec / 1e6;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	struct ctx c;
@@ -292,7 +280,7 @@ int main(int argc, char **argv)
 	fd = fmt_input_fd(c.in);
 	memset(buf, 0, READ_PIECE);	/* the buffer's page faults are not part of the measure */
 	getrusage(RUSAGE_SELF, &r0);
-	w0 = now();
+	w0 = bench_clock(CLOCK_MONOTONIC);
 	for (size_t i = 0; i < c.nr; i++) {
 		for (uint64_t done = 0; done < c.r[i].len;) {
 			size_t n = c.r[i].len - done < READ_PIECE ? (size_t)(c.r[i].len - done) : READ_PIECE;
@@ -309,9 +297,9 @@ int main(int argc, char **argv)
 		}
 		total += c.r[i].len;
 	}
-	w1 = now();
+	w1 = bench_clock(CLOCK_MONOTONIC);
 	getrusage(RUSAGE_SELF, &r1);
-	cpu = tv(r1.ru_utime) - tv(r0.ru_utime) + tv(r1.ru_stime) - tv(r0.ru_stime);
+	cpu = bench_tv(r1.ru_utime) - bench_tv(r0.ru_utime) + bench_tv(r1.ru_stime) - bench_tv(r0.ru_stime);
 	printf("readref struct_bytes=%llu page_bytes=%llu file_bytes=%llu ranges=%zu reads=%llu "
 	       "cpu_s=%.4f wall_s=%.4f gbps_cpu=%.3f\n",
 	       (unsigned long long)c.struct_bytes, (unsigned long long)c.page_bytes,

@@ -17,18 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double seconds(struct timeval tv)
-{
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "clock.h"
 
 int main(int argc, char **argv)
 {
@@ -47,7 +36,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rusage [-o FILE] COMMAND [ARG...]\n");
 		return 2;
 	}
-	t0 = now();
+	t0 = bench_clock(CLOCK_MONOTONIC);
 	pid = fork();
 	if (pid < 0) {
 		perror("rusage: fork");
@@ -64,7 +53,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	wall = now() - t0;
+	wall = bench_clock(CLOCK_MONOTONIC) - t0;
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (out_path) {
 		out = fopen(out_path, "w");
@@ -74,7 +63,7 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(out, "wall=%.4f user=%.4f sys=%.4f maxrss_kib=%ld status=%d\n", wall,
-		seconds(ru.ru_utime), seconds(ru.ru_stime), ru.ru_maxrss, code);
+		bench_tv(ru.ru_utime), bench_tv(ru.ru_stime), ru.ru_maxrss, code);
 	if (out != stderr && fclose(out) != 0) {
 		perror(out_path);
 		return 2;

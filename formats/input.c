@@ -189,6 +189,34 @@ static enum kd_status input_pread(struct fmt_input *in, uint64_t off, void *dst,
 	return KD_OK;
 }
 
+/* Whether in->buf holds [off, off + len). */
+static bool buf_holds(const struct fmt_input *in, uint64_t off, size_t len)
+{
+	return in->buf_len && off >= in->buf_off && off + len <= in->buf_off + in->buf_len;
+}
+
+/* Read exactly [off, off + len) into in->buf, growing it; on failure it holds nothing. */
+static enum kd_status buf_fill(struct fmt_input *in, uint64_t off, size_t len, struct kd_err *err)
+{
+	enum kd_status st;
+
+	if (len > in->buf_cap) {
+		uint8_t *nb = realloc(in->buf, len);
+
+		if (!nb)
+			return kd_err_set(err, KD_ERR_NOMEM, "out of memory reading '%s'", in->name);
+		in->buf = nb;
+		in->buf_cap = len;
+	}
+	in->buf_len = 0;
+	st = input_pread(in, off, in->buf, len, err);
+	if (st != KD_OK)
+		return st;
+	in->buf_off = off;
+	in->buf_len = len;
+	return KD_OK;
+}
+
 enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, const void **ret,
 			     struct kd_err *err)
 {
@@ -207,7 +235,7 @@ enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, con
 		}
 		in->window = 0;	/* not mappable: read from now on */
 	}
-	if (in->buf_len && off >= in->buf_off && off + len <= in->buf_off + in->buf_len) {
+	if (buf_holds(in, off, len)) {
 		*ret = in->buf + (off - in->buf_off);
 		return KD_OK;
 	}
@@ -215,26 +243,13 @@ enum kd_status fmt_input_get(struct fmt_input *in, uint64_t off, size_t len, con
 
 	if (want > in->size - off)
 		want = (size_t)(in->size - off);
-	if (want > in->buf_cap) {
-		uint8_t *nb = realloc(in->buf, want);
-
-		if (!nb)
-			return kd_err_set(err, KD_ERR_NOMEM, "out of memory reading '%s'", in->name);
-		in->buf = nb;
-		in->buf_cap = want;
-	}
-	in->buf_len = 0;
-	st = input_pread(in, off, in->buf, want, err);
-	if (st != KD_OK && want > len) {
+	st = buf_fill(in, off, want, err);
+	if (st != KD_OK && st != KD_ERR_NOMEM && want > len)
 		/* an unreadable page inside the read-ahead (EIO from /proc/vmcore): the failure
 		 * must be the requested bytes' own, so read just those */
-		want = len;
-		st = input_pread(in, off, in->buf, want, err);
-	}
+		st = buf_fill(in, off, len, err);
 	if (st != KD_OK)
 		return st;
-	in->buf_off = off;
-	in->buf_len = want;
 	*ret = in->buf;
 	return KD_OK;
 }
@@ -275,22 +290,8 @@ enum kd_status fmt_input_prefetch(struct fmt_input *in, uint64_t off, size_t len
 		return st;
 	if (in->window)
 		return fmt_input_get(in, off, len, &p, err);
-	if (in->buf_len && off >= in->buf_off && off + len <= in->buf_off + in->buf_len)
+	if (buf_holds(in, off, len))
 		return KD_OK;
-	if (len > in->buf_cap) {
-		uint8_t *nb = realloc(in->buf, len);
-
-		if (!nb)
-			return kd_err_set(err, KD_ERR_NOMEM, "out of memory reading '%s'", in->name);
-		in->buf = nb;
-		in->buf_cap = len;
-	}
 	/* exactly these bytes: a caller that knows its run wastes no read-ahead */
-	in->buf_len = 0;
-	st = input_pread(in, off, in->buf, len, err);
-	if (st != KD_OK)
-		return st;
-	in->buf_off = off;
-	in->buf_len = len;
-	return KD_OK;
+	return buf_fill(in, off, len, err);
 }

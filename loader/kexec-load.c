@@ -50,18 +50,10 @@ static enum kd_status place_kernel(const struct ldr_bzimage *bz, const struct ld
 static enum kd_status setup_purgatory(struct ldr_kexec_plan *plan, const struct ldr_kexec_input *in,
 				      struct kd_err *err)
 {
-	uint8_t regions[PURGATORY_SHA256_REGIONS * 16], v64[8], v16[2];
+	uint8_t v64[8], v16[2];
 	enum kd_status st;
 
-	st = ldr_segments_digest(plan->seg, plan->nr_seg, regions, PURGATORY_SHA256_REGIONS,
-				 plan->digest, err);
-	if (st)
-		return st;
-	st = ldr_purgatory_set_symbol(plan->purgatory, PURGATORY_SYM_REGIONS, regions,
-				      sizeof(regions), err);
-	if (!st)
-		st = ldr_purgatory_set_symbol(plan->purgatory, PURGATORY_SYM_DIGEST, plan->digest,
-					      sizeof(plan->digest), err);
+	st = ldr_purgatory_seal(plan->purgatory, plan->seg, plan->nr_seg, plan->digest, err);
 	put_le64(v64, plan->kernel_entry);
 	if (!st)
 		st = ldr_purgatory_set_symbol(plan->purgatory, PURGATORY_SYM_RIP, v64, 8, err);
@@ -99,7 +91,7 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 	const struct ldr_range *hi = &in->crash[0];
 	const void *pimg = in->purgatory;
 	size_t pimg_size = in->purgatory_size, bp_size, cmd_off, bp_len;
-	uint64_t kmemsz = 0, a = 0, initrd_addr = 0, pur_addr = 0, bp_addr = 0, bp_memsz, elf_memsz;
+	uint64_t kmemsz = 0, a = 0, initrd_addr = 0, pur_addr = 0, pur_memsz = 0, bp_addr = 0, bp_memsz, elf_memsz;
 	struct ldr_placer pl;
 	struct ldr_e820 hole;
 	enum kd_status st;
@@ -148,15 +140,8 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 	/* purgatory */
 	if (!pimg)
 		ldr_purgatory_builtin(&pimg, &pimg_size);
-	if ((st = ldr_purgatory_open(pimg, pimg_size, &plan->purgatory, err)))
-		return st;
-	a = ldr_purgatory_align(plan->purgatory);
-	if ((st = ldr_place(&pl, ldr_align_up(ldr_purgatory_memsz(plan->purgatory), PAGE),
-			a > PAGE ? a : PAGE, "purgatory", &pur_addr, err)))
-		return st;
-	if ((st = ldr_purgatory_relocate(plan->purgatory, pur_addr, err)) ||
-	    (st = ldr_purgatory_symbol_addr(plan->purgatory, PURGATORY_SYM_ENTRY, &plan->entry,
-					     err)))
+	if ((st = ldr_purgatory_place(pimg, pimg_size, &pl, PAGE, &plan->purgatory, &pur_addr,
+				      &pur_memsz, &plan->entry, err)))
 		return st;
 
 	if (in->initrd && in->initrd_size) {
@@ -185,8 +170,7 @@ static enum kd_status plan_build(const struct ldr_kexec_input *in, struct ldr_ke
 	if ((st = setup_purgatory(plan, in, err)))
 		return st;
 	add_segment(plan, ldr_purgatory_image(plan->purgatory),
-		    ldr_purgatory_memsz(plan->purgatory), pur_addr,
-		    ldr_align_up(ldr_purgatory_memsz(plan->purgatory), PAGE), "purgatory");
+		    ldr_purgatory_memsz(plan->purgatory), pur_addr, pur_memsz, "purgatory");
 	qsort(plan->seg, plan->nr_seg, sizeof(plan->seg[0]), ldr_segment_cmp);
 	return KD_OK;
 }

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "formats/bytes.h"
+#include "loader/purgatory-reloc.h"
 #include "loader/sha256.h"
+#include "purgatory/abi.h"
 
 enum kd_status ldr_place(struct ldr_placer *pl, uint64_t memsz, uint64_t align, const char *what,
 			 uint64_t *ret, struct kd_err *err)
@@ -33,20 +35,40 @@ int ldr_segment_cmp(const void *a, const void *b)
 	return x->mem < y->mem ? -1 : x->mem > y->mem;
 }
 
-enum kd_status ldr_segments_digest(const struct ldr_kexec_segment *seg, size_t nr, uint8_t *regions,
-				   size_t nr_regions, uint8_t digest[32], struct kd_err *err)
+enum kd_status ldr_purgatory_place(const void *image, size_t size, struct ldr_placer *pl,
+				   uint64_t page, struct ldr_purgatory **ret, uint64_t *addr_ret,
+				   uint64_t *memsz_ret, uint64_t *entry_ret, struct kd_err *err)
 {
+	uint64_t align, memsz;
+	enum kd_status st;
+
+	if ((st = ldr_purgatory_open(image, size, ret, err)))
+		return st;
+	align = ldr_purgatory_align(*ret);
+	memsz = ldr_align_up(ldr_purgatory_memsz(*ret), page);
+	if ((st = ldr_place(pl, memsz, align > page ? align : page, "purgatory", addr_ret, err)) ||
+	    (st = ldr_purgatory_relocate(*ret, *addr_ret, err)) ||
+	    (st = ldr_purgatory_symbol_addr(*ret, PURGATORY_SYM_ENTRY, entry_ret, err)))
+		return st;
+	*memsz_ret = memsz;
+	return KD_OK;
+}
+
+enum kd_status ldr_purgatory_seal(struct ldr_purgatory *p, const struct ldr_kexec_segment *seg,
+				  size_t nr, uint8_t digest[32], struct kd_err *err)
+{
+	uint8_t regions[PURGATORY_SHA256_REGIONS * 16] = { 0 };
 	struct ldr_sha256 sha;
 	size_t n = 0;
+	enum kd_status st;
 
-	memset(regions, 0, nr_regions * 16);
 	ldr_sha256_init(&sha);
 	for (size_t i = 0; i < nr; i++) {
 		const struct ldr_kexec_segment *s = &seg[i];
 
 		if (s->bufsz == 0 || !strcmp(s->what, "purgatory"))
 			continue;
-		if (n == nr_regions)
+		if (n == PURGATORY_SHA256_REGIONS)
 			return kd_err_set(err, KD_ERR_INVALID, "more segments than purgatory checks");
 		put_le64(regions + n * 16, s->mem);
 		put_le64(regions + n * 16 + 8, s->bufsz);
@@ -54,5 +76,8 @@ enum kd_status ldr_segments_digest(const struct ldr_kexec_segment *seg, size_t n
 		ldr_sha256_update(&sha, s->buf, s->bufsz);
 	}
 	ldr_sha256_final(&sha, digest);
-	return KD_OK;
+	st = ldr_purgatory_set_symbol(p, PURGATORY_SYM_REGIONS, regions, sizeof(regions), err);
+	if (!st)
+		st = ldr_purgatory_set_symbol(p, PURGATORY_SYM_DIGEST, digest, 32, err);
+	return st;
 }

@@ -36,12 +36,25 @@ enum kd_status ldr_place(struct ldr_placer *pl, uint64_t memsz, uint64_t align, 
 /** qsort() order of segments by load address. */
 int ldr_segment_cmp(const void *a, const void *b);
 
+struct ldr_purgatory;
+
 /**
- * The SHA-256 purgatory checks: over every segment with bytes except the one
- * named "purgatory", in order; @regions gets (mem, bufsz) pairs as 2 LE64 each,
- * @nr_regions entries at most (KD_ERR_INVALID when there are more segments).
+ * Open the purgatory object @image, take its memory (page-aligned, and at least
+ * its own alignment) from the top of @pl and relocate it there. Returns the
+ * object, its load address, its page-rounded size and its entry point; the
+ * caller destroys the object, also on failure.
  */
-enum kd_status ldr_segments_digest(const struct ldr_kexec_segment *seg, size_t nr, uint8_t *regions,
-				   size_t nr_regions, uint8_t digest[32], struct kd_err *err);
+enum kd_status ldr_purgatory_place(const void *image, size_t size, struct ldr_placer *pl,
+				   uint64_t page, struct ldr_purgatory **ret, uint64_t *addr_ret,
+				   uint64_t *memsz_ret, uint64_t *entry_ret, struct kd_err *err);
+
+/**
+ * What purgatory checks: SHA-256 over every segment with bytes except the one
+ * named "purgatory", in order, into @digest; that digest and the (mem, bufsz)
+ * pairs go into purgatory's variables. KD_ERR_INVALID when there are more
+ * segments than purgatory has room for.
+ */
+enum kd_status ldr_purgatory_seal(struct ldr_purgatory *p, const struct ldr_kexec_segment *seg,
+				  size_t nr, uint8_t digest[32], struct kd_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #                               when the lists are missing or older than a day
 #   kd_arm64_fetch PKG          download PKG once, dpkg -x it; print the folder
 #                               ($KD_CACHE/arm64-apt/pkg/PKG_VERSION); offline: the cached one
+#   kd_arm64_root NAME WHAT PKG...  download PKGs once, dpkg -x them into one folder; print it
 #   kd_arm64_sysroot            a folder with Debian's arm64 makedumpfile and crash and their
 #                               libraries, for qemu-aarch64 -L DIR DIR/usr/bin/makedumpfile
 #                               (package qemu-user); print it ($KD_CACHE/arm64-apt/sysroot)
@@ -74,21 +75,28 @@ kd_arm64_fetch() {
 KD_ARM64_TOOL_PKGS=(makedumpfile crash libc6 libdw1 libelf1 liblzo2-2 zlib1g libbz2-1.0 liblzma5
 	libzstd1 libgcc-s1 libncursesw6 libsnappy1v5 libstdc++6 libtinfo6)
 
-kd_arm64_sysroot() {
-	local root=$apt_root/sysroot tmp
+# kd_arm64_root NAME WHAT PKG...: download PKGs once and dpkg -x them all into one folder,
+# $KD_CACHE/arm64-apt/NAME; print it (WHAT names them in the messages)
+kd_arm64_root() {
+	local root=$apt_root/$1 what=$2 tmp d
+	shift 2
 	if [ ! -e "$root/.done" ]; then
 		kd_arm64_apt_setup || return 1
-		kd_log "downloading arm64 makedumpfile, crash and their libraries"
+		kd_log "downloading $what"
 		tmp=$root.tmp
 		rm -rf "$tmp" && mkdir -p "$tmp/deb" &&
-			(cd "$tmp/deb" && kd_arm64_apt -q=2 download "${KD_ARM64_TOOL_PKGS[@]}" >/dev/null) ||
-			{ rm -rf "$tmp"; kd_log "cannot fetch the arm64 tools"; return 1; }
+			(cd "$tmp/deb" && kd_arm64_apt -q=2 download "$@" >/dev/null) ||
+			{ rm -rf "$tmp"; kd_log "cannot fetch $what"; return 1; }
 		for d in "$tmp"/deb/*.deb; do
 			dpkg -x "$d" "$tmp/root" || { rm -rf "$tmp"; return 1; }
 		done
 		rm -rf "$root" && mv "$tmp/root" "$root" && rm -rf "$tmp" && touch "$root/.done"
 	fi
 	echo "$root"
+}
+
+kd_arm64_sysroot() {
+	kd_arm64_root sysroot "arm64 makedumpfile, crash and their libraries" "${KD_ARM64_TOOL_PKGS[@]}"
 }
 
 # --- arm64 guests (tests/e2e/run-arm64, tests/vm/make-vmcore-arm64) ---
@@ -187,18 +195,5 @@ KD_ARM64_KEXEC_PKGS=(kexec-tools libxenmisc4.17 libxenstore4 libxentoolcore1 lib
 	libyajl2 libext2fs2 libfdt1 libuuid1 libcom-err2)
 
 kd_arm64_kexec_root() {
-	local root=$apt_root/kexec-root tmp d
-	if [ ! -e "$root/.done" ]; then
-		kd_arm64_apt_setup || return 1
-		kd_log "downloading arm64 kexec-tools and its libraries"
-		tmp=$root.tmp
-		rm -rf "$tmp" && mkdir -p "$tmp/deb" &&
-			(cd "$tmp/deb" && kd_arm64_apt -q=2 download "${KD_ARM64_KEXEC_PKGS[@]}" >/dev/null) ||
-			{ rm -rf "$tmp"; kd_log "cannot fetch arm64 kexec-tools"; return 1; }
-		for d in "$tmp"/deb/*.deb; do
-			dpkg -x "$d" "$tmp/root" || { rm -rf "$tmp"; return 1; }
-		done
-		rm -rf "$root" && mv "$tmp/root" "$root" && rm -rf "$tmp" && touch "$root/.done"
-	fi
-	echo "$root"
+	kd_arm64_root kexec-root "arm64 kexec-tools and its libraries" "${KD_ARM64_KEXEC_PKGS[@]}"
 }

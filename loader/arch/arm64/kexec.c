@@ -80,18 +80,10 @@ static enum kd_status place_kernel(const struct ldr_arm64_image *img, const stru
 static enum kd_status setup_purgatory(struct ldr_arm64_kexec_plan *plan, uint64_t uart,
 				      struct kd_err *err)
 {
-	uint8_t regions[PURGATORY_SHA256_REGIONS * 16], v64[8];
+	uint8_t v64[8];
 	enum kd_status st;
 
-	st = ldr_segments_digest(plan->seg, plan->nr_seg, regions, PURGATORY_SHA256_REGIONS,
-				 plan->digest, err);
-	if (st)
-		return st;
-	st = ldr_purgatory_set_symbol(plan->purgatory, PURGATORY_SYM_REGIONS, regions,
-				      sizeof(regions), err);
-	if (!st)
-		st = ldr_purgatory_set_symbol(plan->purgatory, PURGATORY_SYM_DIGEST, plan->digest,
-					      sizeof(plan->digest), err);
+	st = ldr_purgatory_seal(plan->purgatory, plan->seg, plan->nr_seg, plan->digest, err);
 	put_le64(v64, plan->kernel_entry);
 	if (!st)
 		st = ldr_purgatory_set_symbol(plan->purgatory, PURGATORY_SYM_ARM64_ENTRY, v64, 8,
@@ -151,7 +143,7 @@ static enum kd_status plan_build(const struct ldr_arm64_kexec_input *in,
 	const struct ldr_range *r = target_range(in);
 	const void *pimg = in->purgatory;
 	size_t pimg_size = in->purgatory_size;
-	uint64_t kaddr = 0, kmemsz = 0, a, pur_addr = 0, memsz;
+	uint64_t kaddr = 0, kmemsz = 0, pur_addr = 0, memsz;
 	uint64_t page = in->page_size ? in->page_size : PAGE_MIN;
 	struct ldr_placer pl;
 	enum kd_status st;
@@ -197,15 +189,8 @@ static enum kd_status plan_build(const struct ldr_arm64_kexec_input *in,
 		return kd_err_set(err, KD_ERR_INVALID,
 				  "the purgatory is not an arm64 object (a kdump-load built for "
 				  "another architecture needs --purgatory=FILE)");
-	if ((st = ldr_purgatory_open(pimg, pimg_size, &plan->purgatory, err)))
-		return st;
-	a = ldr_purgatory_align(plan->purgatory);
-	memsz = ldr_align_up(ldr_purgatory_memsz(plan->purgatory), page);
-	if ((st = ldr_place(&pl, memsz, a > page ? a : page, "purgatory", &pur_addr, err)))
-		return st;
-	if ((st = ldr_purgatory_relocate(plan->purgatory, pur_addr, err)) ||
-	    (st = ldr_purgatory_symbol_addr(plan->purgatory, PURGATORY_SYM_ENTRY, &plan->entry,
-					     err)))
+	if ((st = ldr_purgatory_place(pimg, pimg_size, &pl, page, &plan->purgatory, &pur_addr,
+				      &memsz, &plan->entry, err)))
 		return st;
 	/* purgatory last: its digest covers every other segment */
 	if ((st = setup_purgatory(plan, in->uart_base, err)))
