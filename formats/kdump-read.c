@@ -147,6 +147,12 @@ static enum kd_status read_bitmaps(struct fmt_kdump *kd, struct kd_err *err)
 	enum kd_status st;
 	uint64_t count = 0;
 
+	/* a writer sizes each bitmap for max_mapnr bits in whole blocks (makedumpfile: both
+	 * together rounded up to a block); more is a corrupt header, and on a sparse file
+	 * (a rebuilt flattened stream) the file size would not bound the allocation */
+	if (bytes > ((kd->info.max_mapnr + 7) / 8 + kd->lay.block_size - 1) /
+			    kd->lay.block_size * kd->lay.block_size + kd->lay.block_size)
+		return corrupt(kd, err, "bitmaps are larger than max_mapnr needs");
 	kd->bitmap1 = malloc(bytes);
 	kd->bitmap2 = malloc(bytes);
 	kd->rank = malloc(words * sizeof(*kd->rank));
