@@ -71,8 +71,9 @@ static enum kd_status check_rebuilt(const char *path, struct kd_err *err)
 	return st;
 }
 
+/* Copy each record to its offset; @lim refuses bytes that would land absurdly far out. */
 static enum kd_status copy_records(int in_fd, struct col_sink *out, uint8_t *buf,
-				   struct kd_err *err)
+				   struct fmt_flat_limit *lim, struct kd_err *err)
 {
 	for (;;) {
 		uint8_t rec[FMT_FLAT_RECORD_SIZE];
@@ -89,10 +90,14 @@ static enum kd_status copy_records(int in_fd, struct col_sink *out, uint8_t *buf
 		st = fmt_flat_decode_record(rec, &off, &size, &end, err);
 		if (st != KD_OK || end)
 			return st;
+		if (fmt_flat_limit_record(lim, off, size, err) != KD_OK)
+			return kd_err_prefix(err, "standard input");
 		while (size) {
 			size_t chunk = size > COPY_BUF ? COPY_BUF : (size_t)size;
 
 			st = read_exact(in_fd, buf, chunk, &got, err);
+			if (st == KD_OK && got && fmt_flat_limit_data(lim, off, buf, got, err) != KD_OK)
+				return kd_err_prefix(err, "standard input");
 			if (st == KD_OK && got)
 				st = col_sink_pwrite(out, buf, got, off, err);
 			if (st != KD_OK)
@@ -110,6 +115,7 @@ enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct co
 			     struct kd_err *err)
 {
 	uint8_t hdr[FMT_FLAT_HEADER_SIZE];
+	struct fmt_flat_limit *lim;
 	struct col_sink out;
 	struct timespec t0;
 	enum kd_status st;
@@ -127,12 +133,17 @@ enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct co
 	st = fmt_flat_check_header(hdr, err);
 	if (st != KD_OK)
 		return kd_err_prefix(err, "standard input");
+	st = fmt_flat_limit_create(&lim, err);
+	if (st != KD_OK)
+		return st;
 	buf = malloc(COPY_BUF);
-	if (!buf)
+	if (!buf) {
+		fmt_flat_limit_destroy(lim);
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
 	st = col_sink_open_file(&out, opt->output, opt->force, err);
 	if (st == KD_OK) {
-		st = copy_records(in_fd, &out, buf, err);
+		st = copy_records(in_fd, &out, buf, lim, err);
 		if (st == KD_OK)
 			st = col_sink_sync(&out, err);
 		if (st == KD_OK) {
@@ -146,6 +157,7 @@ enum kd_status col_rearrange(const struct col_options *opt, int in_fd, struct co
 	if (out.is_open)
 		stats->bytes_written = col_sink_close(&out);
 	free(buf);
+	fmt_flat_limit_destroy(lim);
 	stats->seconds = col_elapsed(&t0);
 	return st;
 }

@@ -175,6 +175,12 @@ const char *fmt_codec_name(enum fmt_codec_id id);
 /** Worst-case output size for one page (buffer size for fmt_codec_compress). */
 size_t fmt_codec_bound(const struct fmt_codec *c);
 /**
+ * zlib pages are compressed by kdumpkit's own encoder (formats/deflate.c: same format, any
+ * zlib reads it, about twice as fast); with @on, by the system zlib at level 1 instead, the
+ * bytes makedumpfile writes.
+ */
+void fmt_codec_set_system_zlib(struct fmt_codec *c, bool on);
+/**
  * Compress one page. *ret_len = compressed size. Returns KD_ERR_NODATA when
  * the result would not be smaller than the page (store it raw).
  */
@@ -302,5 +308,29 @@ void fmt_flat_encode_end(uint8_t buf[FMT_FLAT_RECORD_SIZE]);
 /** Decode a record header; *ret_end is set for the {-1,-1} end marker. */
 enum kd_status fmt_flat_decode_record(const uint8_t buf[FMT_FLAT_RECORD_SIZE], uint64_t *ret_offset,
 				      uint64_t *ret_size, bool *ret_end, struct kd_err *err);
+
+/*
+ * How far the file rebuilt from a flattened stream may reach, so that a corrupt stream cannot
+ * make a sparse file of terabytes. Until the dump header has arrived, a record may end at
+ * FMT_FLAT_HEADLESS_LIMIT. A valid kdump header then bounds the file by its header blocks,
+ * bitmaps, max_mapnr page descriptors and max_mapnr blocks of page data (plus eraseinfo). An
+ * ELF header gives no bound (makedumpfile -E -F sends its program headers before their
+ * values are known). Whatever the header says, no byte may land more than
+ * FMT_FLAT_LEAD_RATIO times the bytes read so far plus FMT_FLAT_LEAD_SLACK: a writer sends the
+ * bitmaps before the page descriptors and data they index, so the lead stays below about 200x.
+ */
+#define FMT_FLAT_HEADLESS_LIMIT (1ull << 30)
+#define FMT_FLAT_LEAD_RATIO 1024u
+#define FMT_FLAT_LEAD_SLACK (64ull << 20)
+struct fmt_flat_limit;
+enum kd_status fmt_flat_limit_create(struct fmt_flat_limit **ret, struct kd_err *err);
+void fmt_flat_limit_destroy(struct fmt_flat_limit *lim);
+/** Before writing a record: KD_ERR_CORRUPT if offset + size passes the header's bound. */
+enum kd_status fmt_flat_limit_record(const struct fmt_flat_limit *lim, uint64_t offset,
+				     uint64_t size, struct kd_err *err);
+/** Before writing @len bytes of a record read at @offset: KD_ERR_CORRUPT if they lie too far
+ * past the bytes read so far; else they are counted, and kept if they belong to the header. */
+enum kd_status fmt_flat_limit_data(struct fmt_flat_limit *lim, uint64_t offset, const void *buf,
+				   size_t len, struct kd_err *err);
 
 #endif

@@ -35,7 +35,7 @@ run_clean() {
 	153) why="grew a file past 4 GiB" ;;
 	*) why="exit $rc" ;;
 	esac
-	if [ $rc -ge 128 ] || [ $rc -eq 99 ] || grep -Eq 'Sanitizer|runtime error' "$T/err"; then
+	if [ $rc -ge 128 ] || [ $rc -eq 99 ] || grep -Eq 'Sanitizer|runtime error|ERROR: libFuzzer' "$T/err"; then
 		echo "not ok - $what ($why)"
 		grep -E 'ERROR|runtime error|SUMMARY' "$T/err" | head -5 | sed 's/^/    /'
 		bad=$((bad + 1))
