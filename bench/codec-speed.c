@@ -13,6 +13,8 @@
  *                   codec timed alone on the same staged pages (zlib level 1 with one stream
  *                   reset per page: compress2(level 1)'s bytes without its per-call malloc,
  *                   lzo1x_1_compress, ZSTD_compressCCtx at level 1)
+ *   deflate         kdumpkit's own zlib-stream encoder (formats/deflate.c, fmt_deflate_page),
+ *                   on the same pages; its streams are zlib-compatible (same column as zlib1)
  * Each result is one line of key=value pairs; rates are GB/s (1e9 bytes) of input, computed
  * from this thread's CPU time (cpu) and from wall time (wall). With --max-mib the codecs stop
  * after that many MiB of non-zero pages (the zero scans still cover the whole file).
@@ -33,11 +35,12 @@
 #include <zstd.h>
 
 #include "clock.h"
+#include "formats/deflate.h"
 
 #define PAGE 4096u
 
-enum { C_ZLIB, C_LZO, C_ZSTD, C_N };
-static const char *const codec_names[C_N] = { "zlib1", "lzo1x_1", "zstd1" };
+enum { C_ZLIB, C_LZO, C_ZSTD, C_DEFLATE, C_N };
+static const char *const codec_names[C_N] = { "zlib1", "lzo1x_1", "zstd1", "deflate" };
 
 struct meter {
 	double cpu, wall;
@@ -54,6 +57,7 @@ struct ctx {
 	void *lzo_wrk;
 	ZSTD_CCtx *zc;
 	z_stream zs;
+	struct fmt_deflate *deflate;
 	struct meter cold, hot, codec[C_N];
 	struct meter rd_mmap, rd_populate, rd_pread;
 	uint8_t *rdbuf;
@@ -114,6 +118,11 @@ static size_t compress_one(struct ctx *c, int codec, const uint8_t *page)
 			return PAGE;
 		return (size_t)n;
 	}
+	case C_DEFLATE: {
+		size_t n = fmt_deflate_page(c->deflate, page, PAGE, c->dst, PAGE);
+
+		return n ? n : PAGE;
+	}
 	default: {
 		size_t n = ZSTD_compressCCtx(c->zc, c->dst, c->dst_cap, page, PAGE, 1);
 
@@ -156,6 +165,20 @@ static void timed_scan(struct ctx *c, struct meter *m, const uint8_t *p, size_t 
 
 #define RD_CHUNK (4u << 20)
 
+/* mmap @len bytes at file offset @off (any alignment: ELF files written by vmcore-save -E
+ * or arm64 vmcores have unaligned PT_LOADs): the data pointer; the mapping goes in @base and @maplen. */
+static uint8_t *map_at(int fd, uint64_t off, size_t len, int flags, uint8_t **base, size_t *maplen)
+{
+	const uint64_t delta = off % (uint64_t)sysconf(_SC_PAGESIZE);
+	uint8_t *m = mmap(NULL, len + delta, PROT_READ, flags, fd, (off_t)(off - delta));
+
+	if (m == MAP_FAILED)
+		return MAP_FAILED;
+	*base = m;
+	*maplen = len + delta;
+	return m + delta;
+}
+
 /* The three ways to read one range of the file, each timed alone, each with a zero test. */
 static int read_modes(struct ctx *c, uint64_t off, size_t n)
 {
@@ -167,12 +190,14 @@ static int read_modes(struct ctx *c, uint64_t off, size_t n)
 
 		for (size_t done = 0; done < n; done += RD_CHUNK) {
 			size_t len = n - done < RD_CHUNK ? n - done : RD_CHUNK;
-			uint8_t *p = mmap(NULL, len, PROT_READ, flags[k], c->fd, (off_t)(off + done));
+			uint8_t *base;
+			size_t maplen;
+			uint8_t *p = map_at(c->fd, off + done, len, flags[k], &base, &maplen);
 
 			if (p == MAP_FAILED)
 				return -1;
 			scan(p, len, NULL, c, 0);
-			munmap(p, len);
+			munmap(base, maplen);
 		}
 		ms[k]->cpu += bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0;
 		ms[k]->wall += bench_clock(CLOCK_MONOTONIC) - w0;
@@ -195,17 +220,19 @@ static int read_modes(struct ctx *c, uint64_t off, size_t n)
 
 static int do_range(struct ctx *c, uint64_t off, uint64_t len)
 {
-	/* mmap offsets must be page aligned; vmcore segments are. */
+	/* mmap offsets must be page aligned: map_at() maps from the page boundary below. */
 	while (len >= PAGE) {
 		size_t n = len < c->window ? (size_t)(len & ~(uint64_t)(PAGE - 1)) : c->window;
-		uint8_t *p = mmap(NULL, n, PROT_READ, MAP_SHARED, c->fd, (off_t)off);
+		uint8_t *base;
+		size_t maplen;
+		uint8_t *p = map_at(c->fd, off, n, MAP_SHARED, &base, &maplen);
 
 		if (p == MAP_FAILED) {
 			fprintf(stderr, "codec-speed: mmap at %llu: %s\n", (unsigned long long)off,
 				strerror(errno));
 			return -1;
 		}
-		madvise(p, n, MADV_SEQUENTIAL);
+		madvise(base, maplen, MADV_SEQUENTIAL);
 		timed_scan(c, &c->cold, p, n, 1);
 		timed_scan(c, &c->hot, p, n, 0);
 		if (c->staged_total < c->max_bytes) {
@@ -214,7 +241,7 @@ static int do_range(struct ctx *c, uint64_t off, uint64_t len)
 			c->staged_total += staged;
 			compress_staged(c, staged);
 		}
-		munmap(p, n);
+		munmap(base, maplen);
 		if (read_modes(c, off, n) != 0) {
 			fprintf(stderr, "codec-speed: reading at %llu: %s\n", (unsigned long long)off,
 				strerror(errno));
@@ -288,7 +315,8 @@ int main(int argc, char **argv)
 	c.lzo_wrk = malloc(LZO1X_1_MEM_COMPRESS);
 	c.zc = ZSTD_createCCtx();
 	c.rdbuf = malloc(RD_CHUNK);
-	if (!c.rdbuf || !c.stage || !c.dst || !c.lzo_wrk || !c.zc || deflateInit(&c.zs, 1) != Z_OK) {
+	if (!c.rdbuf || !c.stage || !c.dst || !c.lzo_wrk || !c.zc || deflateInit(&c.zs, 1) != Z_OK ||
+	    fmt_deflate_create(&c.deflate, NULL) != KD_OK) {
 		fprintf(stderr, "codec-speed: out of memory\n");
 		return 1;
 	}
@@ -320,6 +348,7 @@ int main(int argc, char **argv)
 		print_meter(codec_names[k], &c.codec[k]);
 	deflateEnd(&c.zs);
 	ZSTD_freeCCtx(c.zc);
+	fmt_deflate_destroy(c.deflate);
 	free(c.lzo_wrk);
 	free(c.dst);
 	free(c.stage);

@@ -1,7 +1,7 @@
 /* readref: the read floor of a filtered dump: read exactly the struct page array and the pages
  * that pass it, and time only that.
  *
- *   readref VMCORE PAGES_DUMP
+ *   readref VMCORE PAGES_DUMP [COPY_OUT]
  *
  * PAGES_DUMP is a kdump file that vmcore-save wrote from VMCORE: pages set in its first bitmap
  * are the ones whose struct pages the filter reads; pages set in its second bitmap are the pages
@@ -13,9 +13,15 @@
  * kept page; ranges are sorted by file offset and merged. Then they are read with pread into one
  * 1 MiB buffer, timed. Prints one line:
  *   readref struct_bytes=N page_bytes=N ranges=N reads=N cpu_s=S wall_s=S gbps_cpu=X
+ * With COPY_OUT (a new file, on the tmpfs the dumps go to) the same loop also writes every
+ * non-zero page it read to COPY_OUT, one after another, as a filtered dump has to: the copy
+ * floor (no filtering, no headers, no compression). It then adds
+ *   copy_bytes=N copy_cpu_s=S copy_wall_s=S
+ * (a second, separately timed pass, after the read-only one).
  * Page cache hot or cold is the caller's business (bench/run reads the file once before).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,49 +268,111 @@ static void plan(struct ctx *c, const char *vmcore, const char *dump)
 	merge_ranges(c);
 }
 
+static bool page_zero(const uint8_t *p)
+{
+	for (size_t i = 0; i < 4096; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w)
+			return false;
+	}
+	return true;
+}
+
+/* Write the non-zero 4 KiB pages of buf[0, n) at *pos onwards (contiguous spans, one pwrite each). */
+static int copy_out(int out, const uint8_t *buf, size_t n, uint64_t *pos, uint64_t *bytes)
+{
+	size_t span = 0, start = 0;
+
+	for (size_t o = 0; o + 4096 <= n; o += 4096) {
+		if (!page_zero(buf + o)) {
+			if (!span)
+				start = o;
+			span += 4096;
+			if (o + 4096 + 4096 <= n)
+				continue;
+		}
+		if (span && pwrite(out, buf + start, span, (off_t)*pos) != (ssize_t)span)
+			return -1;
+		*pos += span;
+		*bytes += span;
+		span = 0;
+	}
+	return 0;
+}
+
+/* One timed pass over the planned ranges; with out >= 0 the non-zero pages are written too. */
+static int pass(const struct ctx *c, int fd, uint8_t *buf, int out, uint64_t *reads,
+		uint64_t *total, uint64_t *copied, double *cpu, double *wall)
+{
+	struct rusage r0, r1;
+	uint64_t pos = 0;
+	double w0;
+
+	getrusage(RUSAGE_SELF, &r0);
+	w0 = bench_clock(CLOCK_MONOTONIC);
+	for (size_t i = 0; i < c->nr; i++) {
+		for (uint64_t done = 0; done < c->r[i].len;) {
+			size_t n = c->r[i].len - done < READ_PIECE ? (size_t)(c->r[i].len - done) : READ_PIECE;
+			ssize_t got = pread(fd, buf, n, (off_t)(c->r[i].off + done));
+
+			if (got <= 0) {
+				fprintf(stderr, "readref: read at %#llx: %s\n",
+					(unsigned long long)(c->r[i].off + done),
+					got < 0 ? strerror(errno) : "end of file");
+				return -1;
+			}
+			if (out >= 0 && copy_out(out, buf, (size_t)got, &pos, copied) < 0) {
+				fprintf(stderr, "readref: write: %s\n", strerror(errno));
+				return -1;
+			}
+			done += (uint64_t)got;
+			(*reads)++;
+		}
+		*total += c->r[i].len;
+	}
+	*wall = bench_clock(CLOCK_MONOTONIC) - w0;
+	getrusage(RUSAGE_SELF, &r1);
+	*cpu = bench_tv(r1.ru_utime) - bench_tv(r0.ru_utime) + bench_tv(r1.ru_stime) - bench_tv(r0.ru_stime);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx c;
-	struct rusage r0, r1;
 	uint8_t *buf = malloc(READ_PIECE);
-	uint64_t reads = 0, total = 0;
-	double w0, w1, cpu;
-	int fd;
+	uint64_t reads = 0, total = 0, copied = 0, creads = 0, ctotal = 0;
+	double wall, cpu, ccpu = 0, cwall = 0;
+	int fd, out = -1;
 
-	if (argc != 3 || !buf) {
-		fprintf(stderr, "usage: readref VMCORE PAGES_DUMP\n");
+	if ((argc != 3 && argc != 4) || !buf) {
+		fprintf(stderr, "usage: readref VMCORE PAGES_DUMP [COPY_OUT]\n");
 		return 2;
 	}
 	memset(&c, 0, sizeof(c));
 	plan(&c, argv[1], argv[2]);
 	fd = fmt_input_fd(c.in);
 	memset(buf, 0, READ_PIECE);	/* the buffer's page faults are not part of the measure */
-	getrusage(RUSAGE_SELF, &r0);
-	w0 = bench_clock(CLOCK_MONOTONIC);
-	for (size_t i = 0; i < c.nr; i++) {
-		for (uint64_t done = 0; done < c.r[i].len;) {
-			size_t n = c.r[i].len - done < READ_PIECE ? (size_t)(c.r[i].len - done) : READ_PIECE;
-			ssize_t got = pread(fd, buf, n, (off_t)(c.r[i].off + done));
-
-			if (got <= 0) {
-				fprintf(stderr, "readref: read at %#llx: %s\n",
-					(unsigned long long)(c.r[i].off + done),
-					got < 0 ? strerror(errno) : "end of file");
-				return 1;
-			}
-			done += (uint64_t)got;
-			reads++;
-		}
-		total += c.r[i].len;
-	}
-	w1 = bench_clock(CLOCK_MONOTONIC);
-	getrusage(RUSAGE_SELF, &r1);
-	cpu = bench_tv(r1.ru_utime) - bench_tv(r0.ru_utime) + bench_tv(r1.ru_stime) - bench_tv(r0.ru_stime);
+	if (pass(&c, fd, buf, -1, &reads, &total, &copied, &cpu, &wall) < 0)
+		return 1;
 	printf("readref struct_bytes=%llu page_bytes=%llu file_bytes=%llu ranges=%zu reads=%llu "
-	       "cpu_s=%.4f wall_s=%.4f gbps_cpu=%.3f\n",
+	       "cpu_s=%.4f wall_s=%.4f gbps_cpu=%.3f",
 	       (unsigned long long)c.struct_bytes, (unsigned long long)c.page_bytes,
-	       (unsigned long long)total, c.nr, (unsigned long long)reads, cpu, w1 - w0,
+	       (unsigned long long)total, c.nr, (unsigned long long)reads, cpu, wall,
 	       cpu > 0 ? (double)total / cpu / 1e9 : 0.0);
+	if (argc == 4) {
+		out = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (out < 0 || pass(&c, fd, buf, out, &creads, &ctotal, &copied, &ccpu, &cwall) < 0) {
+			fprintf(stderr, "\nreadref: %s: %s\n", argv[3], strerror(errno));
+			return 1;
+		}
+		close(out);
+		unlink(argv[3]);
+		printf(" copy_bytes=%llu copy_cpu_s=%.4f copy_wall_s=%.4f", (unsigned long long)copied,
+		       ccpu, cwall);
+	}
+	printf("\n");
 	free(buf);
 	free(c.r);
 	fmt_physmap_deinit(&c.pm);

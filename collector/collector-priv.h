@@ -44,6 +44,13 @@ enum kd_status col_source_clone(const struct col_source *parent, struct col_sour
 				struct kd_err *err);
 /** Hint: pfns [pfn, pfn+n) are read next (one read of exactly their bytes). */
 void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n);
+/**
+ * Read pages [pfn, pfn + n) into @dst in one go when they all lie in the file bytes of one
+ * ELF range; KD_ERR_NODATA when they do not (a kdump input, a hole, a range's end: the caller
+ * then goes page by page), or the read's own error.
+ */
+enum kd_status col_source_read_run(struct col_source *src, uint64_t pfn, size_t n, uint8_t *dst,
+				   struct kd_err *err);
 /** Pointer to the page at @pfn (valid until the next call). */
 enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
 			       struct kd_err *err);
@@ -133,9 +140,15 @@ enum kd_status col_kdump_read_bitmap2(struct col_kdump_out *out, uint64_t start_
 /** Fix the descriptor table size and place the shared zero page (if @zero_page). */
 enum kd_status col_kdump_begin_pages(struct col_kdump_out *out, uint64_t nr_dumpable,
 				     bool zero_page, struct kd_err *err);
-/** Append the next page (ascending pfn): compressed bytes with codec flags, or raw (flags 0). */
-enum kd_status col_kdump_add_page(struct col_kdump_out *out, const void *data, uint32_t size,
-				  uint32_t flags, struct kd_err *err);
+/**
+ * Append page data for pages described later with col_kdump_add_stored() (in order);
+ * *@ret_off is the file offset of its first byte. Long runs are written in place.
+ */
+enum kd_status col_kdump_add_data(struct col_kdump_out *out, const void *data, size_t len,
+				  uint64_t *ret_off, struct kd_err *err);
+/** The next page's descriptor: @size bytes at @off, given by col_kdump_add_data(). */
+enum kd_status col_kdump_add_stored(struct col_kdump_out *out, uint64_t off, uint32_t size,
+				    uint32_t flags, struct kd_err *err);
 /** The next page is a shared zero page. */
 enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err);
 /**
@@ -155,6 +168,7 @@ struct col_pages_params {
 	struct col_stats *stats;
 	enum fmt_codec_id codec;
 	bool zero_pages;		/* dump level bit 1: share one zero page */
+	bool system_zlib;		/* --zlib-compat: zlib's own deflate (makedumpfile's bytes) */
 	unsigned threads;		/* 1: no threads */
 };
 

@@ -50,6 +50,7 @@ struct col_options {
 	int message_level;
 	uint64_t cyclic_buffer_kib;	/* bitmap bytes per window; 0 = default */
 	unsigned num_threads;
+	bool zlib_compat;		/* --zlib-compat: -c pages by the system zlib, as makedumpfile */
 	bool show_progress;		/* progress lines on stderr */
 	bool show_stats;
 	FILE *warn;			/* where warnings go ("vmcore-save: warning: ..."), or NULL */

@@ -79,14 +79,19 @@ enum kd_status col_kdump_write_bitmaps(struct col_kdump_out *out, uint64_t start
 	tmp = calloc(nwords ? nwords : 1, 8);
 	if (!tmp)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the bitmap");
-	/* all-zero windows (holes in the address space) stay holes in the file */
-	if (!all_zero(present, nwords)) {
+	/*
+	 * All-zero windows (holes in the address space) stay holes in a file. A flattened stream
+	 * carries them, as makedumpfile's does: -R bounds how far past the bytes a stream has
+	 * carried its records may land (formats/flat.c), and memory at high physical addresses
+	 * would otherwise put the first bitmap record GiBs past a few KiB of stream.
+	 */
+	if (!all_zero(present, nwords) || out->sink->flat) {
 		words_to_bytes(present, tmp, nwords);
 		st = col_sink_pwrite(out->sink, tmp, len, out->lay.bitmap1_off + byte_off, err);
 	} else {
 		st = KD_OK;
 	}
-	if (st == KD_OK && !all_zero(dumpable, nwords)) {
+	if (st == KD_OK && (!all_zero(dumpable, nwords) || out->sink->flat)) {
 		words_to_bytes(dumpable, tmp, nwords);
 		st = col_sink_pwrite_keep(out->sink, tmp, len, out->lay.bitmap2_off + byte_off, err);
 	}
@@ -182,20 +187,40 @@ static enum kd_status add_desc(struct col_kdump_out *out, uint64_t off, uint32_t
 	return KD_OK;
 }
 
-enum kd_status col_kdump_add_page(struct col_kdump_out *out, const void *data, uint32_t size,
-				  uint32_t flags, struct kd_err *err)
+/* Runs of page data at least this long go to the file as they are, not through dbuf. */
+#define OUT_DIRECT_MIN (64u << 10)
+
+enum kd_status col_kdump_add_data(struct col_kdump_out *out, const void *data, size_t len,
+				  uint64_t *ret_off, struct kd_err *err)
 {
-	uint64_t off = out->data_pos;
+	enum kd_status st;
 
-	if (out->dbuf_len + size > out->dbuf_cap) {
-		enum kd_status st = flush_data(out, err);
-
-		if (st != KD_OK)
-			return st;
+	*ret_off = out->data_pos;
+	if (len < OUT_DIRECT_MIN) {
+		if (out->dbuf_len + len > out->dbuf_cap) {
+			st = flush_data(out, err);
+			if (st != KD_OK)
+				return st;
+		}
+		memcpy(out->dbuf + out->dbuf_len, data, len);
+		out->dbuf_len += len;
+		out->data_pos += len;
+		return KD_OK;
 	}
-	memcpy(out->dbuf + out->dbuf_len, data, size);
-	out->dbuf_len += size;
-	out->data_pos += size;
+	/* one copy less: the caller's buffer is written in place, after what dbuf holds */
+	st = flush_data(out, err);
+	if (st == KD_OK)
+		st = col_sink_pwrite(out->sink, data, len, out->dbuf_off, err);
+	if (st != KD_OK)
+		return st;
+	out->dbuf_off += len;
+	out->data_pos += len;
+	return KD_OK;
+}
+
+enum kd_status col_kdump_add_stored(struct col_kdump_out *out, uint64_t off, uint32_t size,
+				    uint32_t flags, struct kd_err *err)
+{
 	return add_desc(out, off, size, flags, err);
 }
 

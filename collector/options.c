@@ -19,6 +19,7 @@ enum {
 	OPT_CHECK_PARAMS,
 	OPT_REASSEMBLE,
 	OPT_MEM_USAGE,
+	OPT_ZLIB_COMPAT,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
 };
@@ -38,6 +39,7 @@ static const struct option long_opts[] = {
 	{ "check-params", no_argument, NULL, OPT_CHECK_PARAMS },
 	{ "work-dir", required_argument, NULL, OPT_WORK_DIR },
 	{ "mem-usage", no_argument, NULL, OPT_MEM_USAGE },
+	{ "zlib-compat", no_argument, NULL, OPT_ZLIB_COMPAT },
 	/* makedumpfile options kdumpkit does not implement */
 	{ "xen-syms", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "xen-vmcoreinfo", required_argument, NULL, OPT_NOT_SUPPORTED },
@@ -86,6 +88,8 @@ static const char usage_text[] =
 	"  --show-stats    print the page statistics at the end\n"
 	"  --cyclic-buffer KIB  bitmap bytes per window (memory bound), default 64\n"
 	"  --num-threads N compression threads\n"
+	"  --zlib-compat   -c: compress with the system zlib (makedumpfile's exact bytes,\n"
+	"                  about half as fast as the default encoder)\n"
 	"  -h, --help      this text\n"
 	"  -v, --version   the version\n"
 	"See vmcore-save(8).\n";
@@ -217,6 +221,9 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 		if (!parse_uint(arg, 256, &v))
 			return kd_err_set(err, KD_ERR_INVALID, "thread count '%s' is not 0-256", arg);
 		o->num_threads = (unsigned)v;
+		return KD_OK;
+	case OPT_ZLIB_COMPAT:
+		o->zlib_compat = true;
 		return KD_OK;
 	case OPT_DUMP_DMESG:
 		o->dump_dmesg = true;

@@ -17,6 +17,7 @@ struct batch {
 	uint32_t flags[BATCH_PAGES];
 	uint64_t off[BATCH_PAGES];	/* in data */
 	uint8_t *data;
+	size_t len;			/* bytes of data in use */
 	enum kd_status st;
 	struct kd_err err;
 	struct kd_err read_err;		/* the first COL_PAGE_UNREADABLE page's error */
@@ -45,7 +46,8 @@ struct col_pages {
 	size_t nworkers;
 	pthread_mutex_t lock;
 	pthread_cond_t work_cv;	/* a batch was filled, or quit */
-	pthread_cond_t done_cv;	/* a batch was compressed */
+	pthread_cond_t done_cv;	/* the batch the writer waits for was compressed */
+	bool writer_waits;	/* the writer sleeps until slot next_write is done */
 	bool quit;
 	bool threaded;
 };
@@ -56,6 +58,33 @@ bool col_page_is_zero(const uint8_t *p, size_t n)
 	if (get_le64(p) | get_le64(p + 8) | get_le64(p + n / 2) | get_le64(p + n - 8))
 		return false;
 	return memcmp(p, p + 8, n - 8) == 0;
+}
+
+/*
+ * Without a codec, a run of pages is read straight into the batch (one copy); zero pages
+ * that the level leaves out are dropped and the pages after them moved down.
+ * Returns the new end of the batch's data.
+ */
+static size_t store_run(const struct col_pages_params *p, struct batch *b, size_t i, size_t n,
+			size_t pos, size_t ps)
+{
+	const uint8_t *run = b->data + pos;
+
+	for (size_t k = 0; k < n; k++) {
+		const uint8_t *page = run + k * ps;
+
+		b->off[i + k] = pos;
+		b->flags[i + k] = 0;
+		if (p->zero_pages && col_page_is_zero(page, ps)) {
+			b->size[i + k] = 0;
+			continue;
+		}
+		if (page != b->data + pos)
+			memmove(b->data + pos, page, ps);
+		b->size[i + k] = (uint32_t)ps;
+		pos += ps;
+	}
+	return pos;
 }
 
 static void batch_process(struct worker *w, struct batch *b)
@@ -76,6 +105,13 @@ static void batch_process(struct worker *w, struct batch *b)
 
 			while (i + n < b->n && b->pfn[i + n] == b->pfn[i] + n)
 				n++;
+			if (!w->codec &&
+			    col_source_read_run(&w->src, b->pfn[i], n, b->data + pos, &b->err) == KD_OK) {
+				pos = store_run(p, b, i, n, pos, ps);
+				i += n - 1;
+				continue;
+			}
+			/* (a failed run is read again page by page below: errors are per page) */
 			col_source_prefetch(&w->src, b->pfn[i], n);
 		}
 		st = col_source_page(&w->src, b->pfn[i], &page, &b->err);
@@ -92,7 +128,7 @@ static void batch_process(struct worker *w, struct batch *b)
 		if (st != KD_OK) {
 			b->st = st;
 			b->n = i;	/* the pages before this one are good */
-			return;
+			break;
 		}
 		b->off[i] = pos;
 		bool zero = col_page_is_zero(page, ps);
@@ -128,7 +164,7 @@ static void batch_process(struct worker *w, struct batch *b)
 					      (unsigned long long)b->pfn[i]);
 				b->st = st;
 				b->n = i;
-				return;
+				break;
 			}
 		}
 		memcpy(b->data + pos, page, ps);
@@ -136,6 +172,7 @@ static void batch_process(struct worker *w, struct batch *b)
 		b->flags[i] = 0;
 		pos += ps;
 	}
+	b->len = pos;
 }
 
 static void *worker_main(void *arg)
@@ -149,14 +186,16 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&cp->work_cv, &cp->lock);
 		if (cp->quit)
 			break;
-		struct batch *b = &cp->slots[cp->next_work % cp->nslots];
+		uint64_t seq = cp->next_work++;
+		struct batch *b = &cp->slots[seq % cp->nslots];
 
-		cp->next_work++;
 		pthread_mutex_unlock(&cp->lock);
 		batch_process(w, b);
 		pthread_mutex_lock(&cp->lock);
 		b->state = BATCH_DONE;
-		pthread_cond_broadcast(&cp->done_cv);
+		/* wake the writer only for the batch it needs next: no wake-up per batch */
+		if (cp->writer_waits && seq == cp->next_write)
+			pthread_cond_signal(&cp->done_cv);
 	}
 	pthread_mutex_unlock(&cp->lock);
 	return NULL;
@@ -170,6 +209,8 @@ static enum kd_status worker_init(struct col_pages *cp, struct worker *w, struct
 	st = col_source_clone(cp->p->src, &w->src, err);
 	if (st == KD_OK && cp->p->codec != FMT_CODEC_NONE) {
 		st = fmt_codec_create(cp->p->codec, cp->p->src->page_size, &w->codec, err);
+		if (st == KD_OK)
+			fmt_codec_set_system_zlib(w->codec, cp->p->system_zlib);
 		w->zc = malloc(cp->bound);
 		if (st == KD_OK && !w->zc)
 			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
@@ -262,7 +303,11 @@ static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct 
 {
 	const struct col_pages_params *p = cp->p;
 	enum kd_status st = KD_OK;
+	uint64_t base = 0;
 
+	/* the batch's page data in one piece, then a descriptor per page */
+	if (b->len)
+		st = col_kdump_add_data(p->out, b->data, b->len, &base, err);
 	for (size_t i = 0; i < b->n && st == KD_OK; i++) {
 		if (b->flags[i] == COL_PAGE_UNREADABLE) {
 			col_note_unreadable(p->stats, b->pfn[i], &b->read_err);
@@ -273,8 +318,8 @@ static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct 
 		} else {
 			if (b->flags[i] == 0)
 				p->stats->pages_raw++;
-			st = col_kdump_add_page(p->out, b->data + b->off[i], b->size[i], b->flags[i],
-						err);
+			st = col_kdump_add_stored(p->out, base + b->off[i], b->size[i], b->flags[i],
+						  err);
 		}
 	}
 	if (st == KD_OK && b->st != KD_OK) {
@@ -293,16 +338,21 @@ static enum kd_status drain(struct col_pages *cp, bool wait, struct kd_err *err)
 		struct batch *b = &cp->slots[cp->next_write % cp->nslots];
 
 		pthread_mutex_lock(&cp->lock);
-		while (wait && b->state != BATCH_DONE)
+		while (wait && b->state != BATCH_DONE) {
+			cp->writer_waits = true;
 			pthread_cond_wait(&cp->done_cv, &cp->lock);
+		}
+		cp->writer_waits = false;
 		bool done = b->state == BATCH_DONE;
 
 		pthread_mutex_unlock(&cp->lock);
 		if (!done)
 			break;
 		st = batch_write(cp, b, err);
+		pthread_mutex_lock(&cp->lock);
 		b->state = BATCH_EMPTY;
-		cp->next_write++;
+		cp->next_write++;	/* read by the workers (whom to wake) */
+		pthread_mutex_unlock(&cp->lock);
 		wait = false;
 	}
 	return st;

@@ -93,6 +93,7 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 		.stats = c->run.stats,
 		.codec = c->run.codec,
 		.zero_pages = c->run.level & 1,
+		.system_zlib = c->run.opt->zlib_compat,
 		.threads = choose_threads(c->run.opt, c->run.codec),
 	};
 	uint64_t pfns[256];

@@ -394,6 +394,24 @@ void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n)
 	fmt_input_prefetch(src->in, r->offset + rel, (size_t)len, &err);
 }
 
+enum kd_status col_source_read_run(struct col_source *src, uint64_t pfn, size_t n, uint8_t *dst,
+				   struct kd_err *err)
+{
+	uint64_t paddr = pfn * src->page_size, len = (uint64_t)n * src->page_size;
+	const struct fmt_phys_range *r;
+	ssize_t i;
+
+	if (src->kd || !n)
+		return kd_err_set(err, KD_ERR_NODATA, "not a run of ELF file pages");
+	i = source_find(src, paddr);
+	if (i < 0)
+		return kd_err_set(err, KD_ERR_NODATA, "not a run of ELF file pages");
+	r = &src->pm.ranges[i];
+	if (paddr - r->paddr + len > r->filesz)
+		return kd_err_set(err, KD_ERR_NODATA, "not a run of ELF file pages");
+	return fmt_input_read(src->in, r->offset + (paddr - r->paddr), dst, (size_t)len, err);
+}
+
 enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
 			       struct kd_err *err)
 {

@@ -1,5 +1,6 @@
 /* Page codecs (none, zlib, lzo, zstd) behind one table, with per-thread state. */
 #include "formats/formats.h"
+#include "formats/deflate.h"
 
 #include <lzo/lzo1x.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@ struct fmt_codec {
 	z_stream zd;		/* inflate state (zlib) */
 	bool zc_ready;
 	bool zd_ready;
+	bool system_zlib;	/* compress with zlib's deflate, not fmt_deflate */
+	struct fmt_deflate *fast;
 	void *lzo_wrk;
 	ZSTD_CCtx *zstd_c;
 	ZSTD_DCtx *zstd_d;
@@ -90,6 +93,7 @@ void fmt_codec_destroy(struct fmt_codec *c)
 		deflateEnd(&c->zc);
 	if (c->zd_ready)
 		inflateEnd(&c->zd);
+	fmt_deflate_destroy(c->fast);
 	free(c->lzo_wrk);
 	ZSTD_freeCCtx(c->zstd_c);
 	ZSTD_freeDCtx(c->zstd_d);
@@ -99,6 +103,30 @@ void fmt_codec_destroy(struct fmt_codec *c)
 size_t fmt_codec_bound(const struct fmt_codec *c)
 {
 	return c->bound;
+}
+
+void fmt_codec_set_system_zlib(struct fmt_codec *c, bool on)
+{
+	c->system_zlib = on;
+}
+
+/* One zlib stream per page from formats/deflate.c; too big for @cap: stored raw. */
+static enum kd_status fast_compress(struct fmt_codec *c, const void *page, void *dst, size_t cap,
+				    size_t *ret_len, struct kd_err *err)
+{
+	size_t n;
+
+	if (!c->fast) {
+		enum kd_status st = fmt_deflate_create(&c->fast, err);
+
+		if (st != KD_OK)
+			return st;
+	}
+	n = fmt_deflate_page(c->fast, page, c->page_size, dst, cap);
+	if (!n)
+		return KD_ERR_NODATA;
+	*ret_len = n;
+	return KD_OK;
 }
 
 /* One zlib stream per page at level 1, as zlib's compress2(Z_BEST_SPEED) makes. */
@@ -155,7 +183,10 @@ enum kd_status fmt_codec_compress(struct fmt_codec *c, const void *page, void *d
 
 	switch (c->id) {
 	case FMT_CODEC_ZLIB:
-		st = zlib_compress(c, page, dst, cap, &out, err);
+		if (c->system_zlib || c->page_size > FMT_DEFLATE_MAX_INPUT)
+			st = zlib_compress(c, page, dst, cap, &out, err);
+		else
+			st = fast_compress(c, page, dst, cap, &out, err);
 		break;
 	case FMT_CODEC_LZO: {
 		lzo_uint lo = cap;

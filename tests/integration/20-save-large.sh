@@ -21,7 +21,10 @@ for r in $runs; do
 	codec=${r%%:*} level=${r##*:}
 	ours=$KD_TMP/ours-$level$codec mdf=$KD_TMP/mdf-$level$codec
 	# peak RSS: GNU time is not always installed; read VmHWM from /proc while it runs
-	"$VMCORE_SAVE" $codec -d "$level" "$big" "$ours" >"$KD_TMP/log" 2>&1 &
+	# -c: the system zlib (--zlib-compat), so that the bytes can equal makedumpfile's
+	zc=""
+	[ "$codec" = -c ] && zc=--zlib-compat
+	"$VMCORE_SAVE" $codec $zc -d "$level" "$big" "$ours" >"$KD_TMP/log" 2>&1 &
 	pid=$!
 	hwm=0
 	while kill -0 $pid 2>/dev/null; do

@@ -27,18 +27,12 @@ if [ -z "$a64" ]; then
 		skip_all "the arm64 -dev libraries (multiarch :arm64) are not installed (scripts/setup-deps)"
 	a64=build-arm64
 	t0=$SECONDS
-	# the outer make's settings (BUILD=build, jobserver, sanitizers) must not reach this build
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS -u LDFLAGS -u SANITIZE \
-		make -s -j2 CROSS=aarch64-linux-gnu- BUILD=build-arm64 build-arm64/vmcore-save \
-		build-arm64/kdump-load >/tmp/kd-arm64-make.$$ 2>&1
+	tests/vm/arm64-make build-arm64/vmcore-save build-arm64/kdump-load
 	rc=$?
 	if [ $rc -ne 0 ]; then
-		sed 's/^/# /' /tmp/kd-arm64-make.$$ | tail -20
-		rm -f /tmp/kd-arm64-make.$$
 		echo "not ok - arm64 cross build: make CROSS=aarch64-linux-gnu- (status $rc)"
 		exit 1
 	fi
-	rm -f /tmp/kd-arm64-make.$$
 	echo "ok - arm64 cross build: make CROSS=aarch64-linux-gnu- vmcore-save kdump-load ($((SECONDS - t0))s)"
 fi
 [ -x "$a64/kdump-load" ] || skip_all "$a64/kdump-load not built (no arm64 loader)"
