@@ -322,11 +322,7 @@ enum kd_status ldr_kexec_plan_from_system(const struct ldr_iomem *io, const char
 
 void ldr_kexec_plan_print(const struct ldr_kexec_plan *plan, FILE *out)
 {
-	for (size_t i = 0; i < plan->nr_seg; i++)
-		fprintf(out, "segment %-12s 0x%09" PRIx64 "-0x%09" PRIx64 " (%" PRIu64
-			" bytes, %zu from the file)\n", plan->seg[i].what, plan->seg[i].mem,
-			plan->seg[i].mem + plan->seg[i].memsz - 1, plan->seg[i].memsz,
-			plan->seg[i].bufsz);
+	ldr_segments_print(plan->seg, plan->nr_seg, out);
 	fprintf(out, "entry (purgatory) 0x%" PRIx64 "\nkernel entry 0x%" PRIx64
 		"\nboot_params 0x%" PRIx64 "\nelfcorehdr 0x%" PRIx64 "\ncmdline %s\n",
 		plan->entry, plan->kernel_entry, plan->bootparams_addr, plan->elfcorehdr_addr,

@@ -35,6 +35,14 @@ int ldr_segment_cmp(const void *a, const void *b)
 	return x->mem < y->mem ? -1 : x->mem > y->mem;
 }
 
+void ldr_segments_print(const struct ldr_kexec_segment *seg, size_t n, FILE *out)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "segment %-12s 0x%09" PRIx64 "-0x%09" PRIx64 " (%" PRIu64
+			" bytes, %zu from the file)\n", seg[i].what, seg[i].mem,
+			seg[i].mem + seg[i].memsz - 1, seg[i].memsz, seg[i].bufsz);
+}
+
 enum kd_status ldr_purgatory_place(const void *image, size_t size, struct ldr_placer *pl,
 				   uint64_t page, struct ldr_purgatory **ret, uint64_t *addr_ret,
 				   uint64_t *memsz_ret, uint64_t *entry_ret, struct kd_err *err)

@@ -2,6 +2,7 @@
 #ifndef LDR_SEGMENTS_H
 #define LDR_SEGMENTS_H
 
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,9 @@ enum kd_status ldr_place(struct ldr_placer *pl, uint64_t memsz, uint64_t align, 
 
 /** qsort() order of segments by load address. */
 int ldr_segment_cmp(const void *a, const void *b);
+
+/** One "segment WHAT START-END (N bytes, M from the file)" line per segment, for plan dumps. */
+void ldr_segments_print(const struct ldr_kexec_segment *seg, size_t n, FILE *out);
 
 struct ldr_purgatory;
 

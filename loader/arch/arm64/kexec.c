@@ -230,11 +230,7 @@ void ldr_arm64_kexec_plan_deinit(struct ldr_arm64_kexec_plan *plan)
 
 void ldr_arm64_kexec_plan_print(const struct ldr_arm64_kexec_plan *plan, FILE *out)
 {
-	for (size_t i = 0; i < plan->nr_seg; i++)
-		fprintf(out, "segment %-12s 0x%09" PRIx64 "-0x%09" PRIx64 " (%" PRIu64
-			" bytes, %zu from the file)\n", plan->seg[i].what, plan->seg[i].mem,
-			plan->seg[i].mem + plan->seg[i].memsz - 1, plan->seg[i].memsz,
-			plan->seg[i].bufsz);
+	ldr_segments_print(plan->seg, plan->nr_seg, out);
 	fprintf(out, "entry (purgatory) 0x%" PRIx64 "\nkernel entry 0x%" PRIx64
 		" (text_offset 0x%" PRIx64 ", image_size 0x%" PRIx64 ")\ndtb 0x%" PRIx64
 		"\nelfcorehdr 0x%" PRIx64 " (0x%" PRIx64 " bytes)\n", plan->entry,
