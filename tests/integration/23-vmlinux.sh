@@ -209,6 +209,13 @@ compare_gen() {
 		"differing:${diff:- none}; not generated:${missing:- none}; generated only:${onlygen:- none}"
 }
 
+# gen_vs_note TAG VMCORE VMLINUX: -g from VMLINUX succeeds, and its keys equal VMCORE's note
+gen_vs_note() {
+	note_text "$2" "$T/note-$1.txt" && "$VMCORE_SAVE" -g "$T/gen-$1.txt" -x "$3" >/dev/null 2>&1
+	kd_result $? "-g: VMCOREINFO generated from the $1 vmlinux ($(grep -c . "$T/gen-$1.txt") keys)"
+	compare_gen "-g vs the $1 note" "$T/note-$1.txt" "$T/gen-$1.txt"
+}
+
 # ---- -g: generated keys equal the kernel's own ----
 note_text "$orig" "$T/note.txt" || { echo "not ok - vmlinux: no VMCOREINFO text in the vmcore"; exit 0; }
 "$VMCORE_SAVE" -g "$T/gen.txt" -x "$vmlinux61" >"$T/out" 2>"$T/err"
@@ -325,10 +332,7 @@ dir612=$(KDUMPKIT_NO_VM=1 KDUMPKIT_CACHE="${KD_CACHE_612:-${KDUMPKIT_CACHE:-/var
 	"$KD_ROOT/tests/vm/make-vmcore" 6.12-1g 2>/dev/null)
 v612=$([ -n "$dir612" ] && sed -n 's/^vmlinux=//p' "$dir612/info.txt")
 if [ -n "$dir612" ] && [ -f "$v612" ]; then
-	note_text "$dir612/vmcore" "$T/note612.txt" &&
-		"$VMCORE_SAVE" -g "$T/gen612.txt" -x "$v612" >/dev/null 2>&1
-	kd_result $? "-g: VMCOREINFO generated from the 6.12 vmlinux ($(grep -c . "$T/gen612.txt") keys)"
-	compare_gen "-g vs the 6.12 note" "$T/note612.txt" "$T/gen612.txt"
+	gen_vs_note 6.12 "$dir612/vmcore" "$v612"
 	"$VMCORE_SAVE" --message-level 4 -l -d 31 -x "$v612" "$orig" "$T/wrong" >/dev/null 2>"$T/err"
 	rc=$?
 	[ $rc -eq 2 ] && grep -q 'is not the dumped kernel' "$T/err" && [ ! -e "$T/wrong" ]
@@ -350,10 +354,7 @@ fi
 dirarm=$(KDUMPKIT_NO_VM=1 "$KD_ROOT/tests/vm/make-vmcore-arm64" 2g 2>/dev/null)
 varm=$([ -n "$dirarm" ] && sed -n 's/^vmlinux=//p' "$dirarm/info.txt")
 if [ -n "$dirarm" ] && [ -f "$varm" ]; then
-	note_text "$dirarm/vmcore" "$T/notearm.txt" &&
-		"$VMCORE_SAVE" -g "$T/genarm.txt" -x "$varm" >/dev/null 2>&1
-	kd_result $? "-g: VMCOREINFO generated from the arm64 6.1 vmlinux ($(grep -c . "$T/genarm.txt") keys)"
-	compare_gen "-g vs the arm64 note" "$T/notearm.txt" "$T/genarm.txt"
+	gen_vs_note "arm64 6.1" "$dirarm/vmcore" "$varm"
 	"$VMCORE_SAVE" --message-level 4 -l -d 31 "$dirarm/vmcore" "$T/refarm" 2>/dev/null
 	strip_check "arm64" "$dirarm/vmcore" "$varm" "$T/refarm" SIZE\(page\) \
 		OFFSET\(page.mapping\) OFFSET\(page.private\) OFFSET\(page.compound_head\) \
