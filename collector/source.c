@@ -370,46 +370,53 @@ static enum kd_status source_copy(struct col_source *src, uint64_t paddr, uint8_
 	return KD_OK;
 }
 
-void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n)
+/*
+ * The file bytes of pages [pfn, pfn + n) of an ELF input: their offset, and how many of
+ * them the one range holding @pfn has in the file (up to n pages). False when @pfn has none.
+ */
+static bool file_span(struct col_source *src, uint64_t pfn, size_t n, uint64_t *ret_off,
+		      uint64_t *ret_len)
 {
-	uint64_t paddr = pfn * src->page_size, rel, len;
+	uint64_t paddr = pfn * src->page_size, rel;
 	const struct fmt_phys_range *r;
-	struct kd_err err;
 	ssize_t i;
 
 	if (src->kd || n < 1)
-		return;
+		return false;
 	i = source_find(src, paddr);
 	if (i < 0)
-		return;
+		return false;
 	r = &src->pm.ranges[i];
 	rel = paddr - r->paddr;
 	if (rel >= r->filesz)
+		return false;
+	*ret_off = r->offset + rel;
+	*ret_len = (uint64_t)n * src->page_size;
+	if (*ret_len > r->filesz - rel)
+		*ret_len = r->filesz - rel;
+	return true;
+}
+
+void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n)
+{
+	uint64_t off, len;
+	struct kd_err err;
+
+	if (!file_span(src, pfn, n, &off, &len))
 		return;
-	len = (uint64_t)n * src->page_size;
-	if (len > r->filesz - rel)
-		len = r->filesz - rel;
 	kd_err_clear(&err);
 	/* a failure is left to col_source_page(), which reads (and reports) page by page */
-	fmt_input_prefetch(src->in, r->offset + rel, (size_t)len, &err);
+	fmt_input_prefetch(src->in, off, (size_t)len, &err);
 }
 
 enum kd_status col_source_read_run(struct col_source *src, uint64_t pfn, size_t n, uint8_t *dst,
 				   struct kd_err *err)
 {
-	uint64_t paddr = pfn * src->page_size, len = (uint64_t)n * src->page_size;
-	const struct fmt_phys_range *r;
-	ssize_t i;
+	uint64_t off, len;
 
-	if (src->kd || !n)
+	if (!file_span(src, pfn, n, &off, &len) || len != (uint64_t)n * src->page_size)
 		return kd_err_set(err, KD_ERR_NODATA, "not a run of ELF file pages");
-	i = source_find(src, paddr);
-	if (i < 0)
-		return kd_err_set(err, KD_ERR_NODATA, "not a run of ELF file pages");
-	r = &src->pm.ranges[i];
-	if (paddr - r->paddr + len > r->filesz)
-		return kd_err_set(err, KD_ERR_NODATA, "not a run of ELF file pages");
-	return fmt_input_read(src->in, r->offset + (paddr - r->paddr), dst, (size_t)len, err);
+	return fmt_input_read(src->in, off, dst, (size_t)len, err);
 }
 
 enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
