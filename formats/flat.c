@@ -126,7 +126,7 @@ static const char *kdump_bound(const uint8_t *h, const uint8_t *sub, uint64_t *r
 		return "its max_mapnr is past 64 PiB of memory";
 	if (mapnr > each * 8)
 		return "its max_mapnr exceeds the bitmap size";
-	if (each > ((mapnr + 7) / 8 + bs - 1) / bs * bs + bs)
+	if (fmt_kdump_bitmaps_oversized(each, mapnr, bs))
 		return "its bitmaps are larger than max_mapnr needs";
 	*ret = (1 + sub_blocks + bitmap_blocks) * bs + mapnr * FMT_KDUMP_DESC_SIZE +
 	       (mapnr + 1) * bs + (erase < FMT_FLAT_MAX_RECORD ? erase : FMT_FLAT_MAX_RECORD);
@@ -142,7 +142,7 @@ static void settle_kdump(struct fmt_flat_limit *lim)
 	if (!head_has(lim, 0, FMT_KDUMP_HEADER_SIZE))
 		return;
 	bs = get_le32(lim->head + 428);
-	if (bs < 4096 || bs > 262144 || (bs & (bs - 1))) {
+	if (!fmt_kdump_block_size_ok(bs)) {
 		settle(lim, FMT_FLAT_HEADLESS_LIMIT, NULL,
 		       "its block size is not a power of two between 4 KiB and 256 KiB");
 		return;

@@ -233,6 +233,14 @@ struct fmt_kdump_layout {
 };
 
 void fmt_kdump_layout(const struct fmt_kdump_info *info, struct fmt_kdump_layout *ret);
+/** A block size readers accept: a power of two from 4 KiB to 256 KiB. */
+bool fmt_kdump_block_size_ok(uint64_t block_size);
+/**
+ * Whether bitmaps of @bitmap_bytes each are more than @max_mapnr bits need: a writer sizes each
+ * for max_mapnr bits in whole blocks (makedumpfile: both together rounded up to a block), so
+ * more is a corrupt header (which on a sparse file the file size would not bound).
+ */
+bool fmt_kdump_bitmaps_oversized(uint64_t bitmap_bytes, uint64_t max_mapnr, uint64_t block_size);
 
 /** Encode the 464-byte disk_dump_header (LP64 layout) into @buf. */
 void fmt_kdump_encode_header(const struct fmt_kdump_info *info, const struct fmt_kdump_layout *lay,

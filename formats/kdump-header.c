@@ -117,3 +117,14 @@ void fmt_kdump_encode_desc(uint64_t offset, uint32_t size, uint32_t flags, uint8
 	put_le32(buf + 12, flags);
 	put_le64(buf + 16, 0);
 }
+
+bool fmt_kdump_block_size_ok(uint64_t block_size)
+{
+	return block_size >= 4096 && block_size <= 262144 && !(block_size & (block_size - 1));
+}
+
+bool fmt_kdump_bitmaps_oversized(uint64_t bitmap_bytes, uint64_t max_mapnr, uint64_t block_size)
+{
+	return bitmap_bytes > ((max_mapnr + 7) / 8 + block_size - 1) / block_size * block_size +
+				      block_size;
+}

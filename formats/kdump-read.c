@@ -56,7 +56,7 @@ static enum kd_status read_main_header(struct fmt_kdump *kd, struct kd_err *err)
 	kd->info.crashtime = (int64_t)get_le64(h + 408);
 	kd->status = get_le32(h + 424);
 	bs = get_le32(h + 428);
-	if (bs < 4096 || bs > 262144 || (bs & (bs - 1)))
+	if (!fmt_kdump_block_size_ok(bs))
 		return corrupt(kd, err, "block size is not a power of two between 4 KiB and 256 KiB");
 	kd->info.block_size = bs;
 	kd->lay.block_size = bs;
@@ -147,11 +147,8 @@ static enum kd_status read_bitmaps(struct fmt_kdump *kd, struct kd_err *err)
 	enum kd_status st;
 	uint64_t count = 0;
 
-	/* a writer sizes each bitmap for max_mapnr bits in whole blocks (makedumpfile: both
-	 * together rounded up to a block); more is a corrupt header, and on a sparse file
-	 * (a rebuilt flattened stream) the file size would not bound the allocation */
-	if (bytes > ((kd->info.max_mapnr + 7) / 8 + kd->lay.block_size - 1) /
-			    kd->lay.block_size * kd->lay.block_size + kd->lay.block_size)
+	/* on a sparse file (a rebuilt flattened stream) the file size would not bound these */
+	if (fmt_kdump_bitmaps_oversized(bytes, kd->info.max_mapnr, kd->lay.block_size))
 		return corrupt(kd, err, "bitmaps are larger than max_mapnr needs");
 	kd->bitmap1 = malloc(bytes);
 	kd->bitmap2 = malloc(bytes);
