@@ -194,7 +194,7 @@ bool col_read_failure(enum kd_status st, const struct kd_err *err);
 /** Count an unreadable page in @s (its pfn and the first error are kept for the report). */
 void col_note_unreadable(struct col_stats *s, uint64_t pfn, const struct kd_err *err);
 /** The warning line about unreadable pages (none if there were none). */
-void col_report_unreadable(FILE *warn, const struct col_stats *s);
+void col_report_unreadable(FILE *warn, const struct col_stats *s, const char *how);
 
 /* ---- filter.c: kernel-aware exclusion for dump levels above 1 ---- */
 struct col_filter;

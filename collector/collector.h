@@ -14,6 +14,7 @@ enum col_exit {
 	COL_EXIT_OK = 0,
 	COL_EXIT_FAILED = 1,
 	COL_EXIT_VERSION = 2,	/* VMLINUX and VMCORE do not match */
+	COL_EXIT_SIGBUS = 3,	/* touching the mapped input faulted: run again with --non-mmap */
 };
 
 enum col_format {
@@ -51,6 +52,7 @@ struct col_options {
 	uint64_t cyclic_buffer_kib;	/* bitmap bytes per window; 0 = default */
 	unsigned num_threads;
 	bool zlib_compat;		/* --zlib-compat: -c pages by the system zlib, as makedumpfile */
+	bool non_mmap;			/* --non-mmap: never map the input (pread only) */
 	bool show_progress;		/* progress lines on stderr */
 	bool show_stats;
 	FILE *warn;			/* where warnings go ("vmcore-save: warning: ..."), or NULL */

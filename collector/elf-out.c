@@ -18,6 +18,7 @@ struct elf_seg {
 	uint64_t filesz;
 	uint64_t memsz;
 	uint64_t offset;
+	size_t load;		/* the input PT_LOAD it comes from */
 };
 
 struct elf_ctx {
@@ -91,6 +92,11 @@ static enum kd_status elf_pass1(struct elf_ctx *e, struct kd_err *err)
 				const uint8_t *page;
 
 				st = col_source_page(&r->src, pfn, &page, err);
+				if (st != KD_OK && col_read_failure(st, err)) {
+					/* kept: pass 2 reads it again and reports it */
+					kd_err_clear(err);
+					continue;
+				}
 				if (st != KD_OK)
 					return st;
 				if (col_page_is_zero(page, r->src.page_size)) {
@@ -123,12 +129,15 @@ static enum kd_status add_seg(struct elf_ctx *e, const struct elf_seg *s, struct
 	return KD_OK;
 }
 
-/* Split one input PT_LOAD into output segments by the keep bitmap. */
-static enum kd_status split_load(struct elf_ctx *e, const struct fmt_load *l, struct kd_err *err)
+/* Split input PT_LOAD @li into output segments by the keep bitmap. */
+static enum kd_status split_load(struct elf_ctx *e, size_t li, struct kd_err *err)
 {
+	const struct fmt_load *l = &e->run.src.vc->loads[li];
 	uint64_t ps = e->run.src.page_size;
 	uint64_t first = l->paddr / ps, end = (l->paddr + l->memsz + ps - 1) / ps;
-	struct elf_seg cur = { .paddr = first * ps, .vaddr = l->vaddr - (l->paddr - first * ps) };
+	struct elf_seg cur = {
+		.paddr = first * ps, .vaddr = l->vaddr - (l->paddr - first * ps), .load = li,
+	};
 	uint64_t last_kept = UINT64_MAX, gap = 0;
 	enum kd_status st;
 
@@ -228,6 +237,50 @@ static enum kd_status write_headers(struct elf_ctx *e, uint32_t flags, struct kd
 	return st;
 }
 
+/* Whether [paddr, paddr + len) meets an input PT_LOAD before @li. */
+static bool meets_earlier_load(const struct fmt_vmcore *vc, size_t li, uint64_t paddr,
+			       uint64_t len)
+{
+	for (size_t j = 0; j < li; j++) {
+		const struct fmt_load *l = &vc->loads[j];
+
+		if (paddr < l->paddr + l->memsz && l->paddr < paddr + len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One page of a segment from input PT_LOAD @li into the output: a kept page's bytes (zeros
+ * when it cannot be read: an ELF file has no mark for a missing page), else zeros. @again: the
+ * segment meets an earlier load, whose pages are counted and reported already.
+ */
+static enum kd_status copy_page(struct elf_ctx *e, size_t li, bool again, uint64_t pfn,
+				uint64_t *done, struct kd_err *err)
+{
+	uint64_t ps = e->run.src.page_size;
+	const uint8_t *page = NULL;
+	enum kd_status st;
+	bool first;
+
+	if (!bit_kept(e, pfn))
+		return out_add(e, NULL, ps, err);
+	first = !again || !meets_earlier_load(e->run.src.vc, li, pfn * ps, ps);
+	st = col_source_page(&e->run.src, pfn, &page, err);
+	if (st != KD_OK && col_read_failure(st, err)) {
+		/* an I/O error on this page only: the dump goes on (see col_save_elf) */
+		if (first)
+			col_note_unreadable(e->run.stats, pfn, err);
+		kd_err_clear(err);
+		page = NULL;
+	} else if (st != KD_OK) {
+		return st;
+	} else if (first) {
+		(*done)++;
+	}
+	return out_add(e, page, ps, err);
+}
+
 /* Pass 2: headers, notes, then each segment's pages (excluded ones inside it as zeros). */
 static enum kd_status elf_pass2(struct elf_ctx *e, struct kd_err *err)
 {
@@ -252,26 +305,21 @@ static enum kd_status elf_pass2(struct elf_ctx *e, struct kd_err *err)
 			   e->run.stats->pages_dumpable);
 	for (size_t i = 0; i < e->nsegs && st == KD_OK; i++) {
 		const struct elf_seg *s = &e->segs[i];
+		/* x86_64's kernel text PT_LOAD repeats pages of the direct map: those are
+		 * written again but counted (and reported) once */
+		bool again = meets_earlier_load(vc, s->load, s->paddr, s->filesz);
 
-		for (uint64_t pfn = s->paddr / ps; pfn < (s->paddr + s->filesz) / ps && st == KD_OK; pfn++) {
-			const uint8_t *page = NULL;
-
-			if (bit_kept(e, pfn)) {
-				st = col_source_page(&e->run.src, pfn, &page, err);
-				done++;
-			}
-			if (st == KD_OK)
-				st = out_add(e, page, ps, err);
-		}
+		for (uint64_t pfn = s->paddr / ps; pfn < (s->paddr + s->filesz) / ps && st == KD_OK; pfn++)
+			st = copy_page(e, s->load, again, pfn, &done, err);
 		if (col_run_stopped(&e->run) && st == KD_OK)
 			st = kd_err_set(err, KD_ERR_SYSTEM, "interrupted by a signal");
-		col_progress_update(&prog, done);
+		col_progress_update(&prog, done + e->run.stats->pages_read_failed);
 	}
 	if (st == KD_OK)
 		st = out_flush(e, err);
 	e->run.stats->pages_written = done;
 	if (st == KD_OK)
-		col_progress_end(&prog, done);
+		col_progress_end(&prog, done + e->run.stats->pages_read_failed);
 	return st;
 }
 
@@ -296,7 +344,7 @@ static enum kd_status elf_prepare(struct elf_ctx *e, const struct col_options *o
 	if (e->run.filter)
 		col_filter_report(e->run.filter);
 	for (size_t i = 0; i < e->run.src.vc->nr_loads && st == KD_OK; i++)
-		st = split_load(e, &e->run.src.vc->loads[i], err);
+		st = split_load(e, i, err);
 	if (st == KD_OK && e->nsegs + 1 > 0xfffe)
 		st = kd_err_set(err, KD_ERR_NOTIMPL, "too many ELF segments (%zu) for -E", e->nsegs);
 	return st;
@@ -321,16 +369,27 @@ enum kd_status col_save_elf(const struct col_options *opt, struct col_stats *sta
 		st = elf_pass2(&e, err);
 	if (st == KD_OK)
 		st = col_sink_sync(&e.sink, err);
-	if (st == KD_OK)
+	/* the incomplete flag set by pass 2 stays when a kept page could not be read */
+	if (st == KD_OK && !stats->pages_read_failed)
 		st = write_headers(&e, 0, err);
 	if (st == KD_OK)
 		st = col_sink_sync(&e.sink, err);
-	stats->complete = st == KD_OK;
-	if (st != KD_OK && e.sink_open) {
+	if (st == KD_OK && stats->pages_read_failed)
+		st = kd_err_set(err, KD_ERR_SYSTEM,
+				"'%s' is incomplete: %llu kept page%s could not be read and %s "
+				"zero-filled; the other %llu pages are saved",
+				opt->output ? opt->output : "standard output",
+				(unsigned long long)stats->pages_read_failed,
+				stats->pages_read_failed == 1 ? "" : "s",
+				stats->pages_read_failed == 1 ? "is" : "are",
+				(unsigned long long)stats->pages_written);
+	else if (st != KD_OK && e.sink_open) {
 		if (e.buf_len)
 			out_flush(&e, NULL);
 		kd_err_prefix(err, "'%s' is incomplete", opt->output);
 	}
+	stats->complete = st == KD_OK;
+	col_report_unreadable(opt->warn, stats, "zero-filled in the dump");
 	if (e.sink_open)
 		stats->bytes_written = col_sink_close(&e.sink);
 	if (e.bits_fd >= 0)

@@ -20,6 +20,7 @@ enum {
 	OPT_REASSEMBLE,
 	OPT_MEM_USAGE,
 	OPT_ZLIB_COMPAT,
+	OPT_NON_MMAP,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
 };
@@ -40,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "work-dir", required_argument, NULL, OPT_WORK_DIR },
 	{ "mem-usage", no_argument, NULL, OPT_MEM_USAGE },
 	{ "zlib-compat", no_argument, NULL, OPT_ZLIB_COMPAT },
+	{ "non-mmap", no_argument, NULL, OPT_NON_MMAP },
 	/* makedumpfile options kdumpkit does not implement */
 	{ "xen-syms", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "xen-vmcoreinfo", required_argument, NULL, OPT_NOT_SUPPORTED },
@@ -90,6 +92,7 @@ static const char usage_text[] =
 	"  --num-threads N compression threads\n"
 	"  --zlib-compat   -c: compress with the system zlib (makedumpfile's exact bytes,\n"
 	"                  about half as fast as the default encoder)\n"
+	"  --non-mmap      read /proc/vmcore with pread only, never through mmap (after exit 3)\n"
 	"  -h, --help      this text\n"
 	"  -v, --version   the version\n"
 	"See vmcore-save(8).\n";
@@ -224,6 +227,9 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 		return KD_OK;
 	case OPT_ZLIB_COMPAT:
 		o->zlib_compat = true;
+		return KD_OK;
+	case OPT_NON_MMAP:
+		o->non_mmap = true;
 		return KD_OK;
 	case OPT_DUMP_DMESG:
 		o->dump_dmesg = true;

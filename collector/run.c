@@ -51,6 +51,8 @@ enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 	else
 		st = col_source_open(&r->src, opt->input, opt->dump_level > 1 && !opt->vmcoreinfo_in,
 				     err);
+	if (st == KD_OK && opt->non_mmap && r->src.in)
+		fmt_input_set_window(r->src.in, 0);
 	if (st == KD_OK)
 		st = col_vmci_apply(&r->src, opt, opt->warn, err);	/* -i, -x */
 	if (st != KD_OK)

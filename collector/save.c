@@ -299,7 +299,7 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 		stats->complete = st == KD_OK;
 		if (c.run.filter)
 			col_filter_report(c.run.filter);
-		col_report_unreadable(opt->warn, stats);
+		col_report_unreadable(opt->warn, stats, "listed in the dump as not written");
 	}
 	close_file(&c);
 	col_run_teardown(&c.run);

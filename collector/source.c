@@ -263,6 +263,8 @@ enum kd_status col_source_clone(const struct col_source *parent, struct col_sour
 	child->pcache = NULL;
 	child->hint = 0;
 	st = fmt_input_from_fd(fmt_input_fd(parent->in), fmt_input_name(parent->in), &child->in, err);
+	if (st == KD_OK && !fmt_input_window(parent->in))
+		fmt_input_set_window(child->in, 0);	/* --non-mmap, or mapping failed */
 	if (st == KD_OK && parent->kd)
 		st = fmt_kdump_open(child->in, &child->kd, err);	/* its own codec state */
 	child->xin = NULL;

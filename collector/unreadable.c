@@ -37,7 +37,7 @@ void col_note_unreadable(struct col_stats *s, uint64_t pfn, const struct kd_err 
 	s->pages_read_failed++;
 }
 
-void col_report_unreadable(FILE *warn, const struct col_stats *s)
+void col_report_unreadable(FILE *warn, const struct col_stats *s, const char *how)
 {
 	const size_t nfirst = sizeof(s->read_failed_pfn) / sizeof(s->read_failed_pfn[0]);
 	char list[128];	/* 4 pfns in hex */
@@ -52,8 +52,8 @@ void col_report_unreadable(FILE *warn, const struct col_stats *s)
 	if (s->pages_read_failed > nfirst)
 		snprintf(list + len, sizeof(list) - len, " ...");
 	fprintf(warn,
-		"vmcore-save: warning: %llu kept page%s could not be read (pfn %s; %s): listed in the "
-		"dump as not written, the dump goes on\n",
+		"vmcore-save: warning: %llu kept page%s could not be read (pfn %s; %s): %s, the "
+		"dump goes on\n",
 		(unsigned long long)s->pages_read_failed, s->pages_read_failed == 1 ? "" : "s", list,
-		s->read_error);
+		s->read_error, how);
 }

@@ -45,6 +45,8 @@ enum kd_status fmt_input_prefetch(struct fmt_input *in, uint64_t off, size_t len
 				  struct kd_err *err);
 /** Set the mmap window size (bytes, rounded to pages); 0 disables mmap. */
 void fmt_input_set_window(struct fmt_input *in, size_t window);
+/** The mmap window size in use (0: the input is read with pread). */
+size_t fmt_input_window(const struct fmt_input *in);
 
 /* ------------------------------------------------------------------ */
 /* ELF vmcore (/proc/vmcore, QEMU dump-guest-memory, makedumpfile -E). */

@@ -121,6 +121,11 @@ const char *fmt_input_name(const struct fmt_input *in)
 	return in->name;
 }
 
+size_t fmt_input_window(const struct fmt_input *in)
+{
+	return in->window;
+}
+
 void fmt_input_set_window(struct fmt_input *in, size_t window)
 {
 	input_unmap(in);

@@ -6,6 +6,9 @@
  *   KD_SHIM_FILE=PATH       the file (matched by device and inode; other files are untouched)
  *   KD_SHIM_EIO=OFF,OFF...  file offsets (decimal or 0x hex): the 4 KiB page at each fails
  *   KD_SHIM_PROC=1          fstatfs on the file reports PROC_SUPER_MAGIC
+ *   KD_SHIM_SIGBUS=OFF,...  file offsets whose 4 KiB page maps (mmap succeeds) but raises
+ *                           SIGBUS when touched, as poisoned memory does, and fails pread
+ *                           with EIO
  *   KD_SHIM_LOG=PATH        append one line per injected failure
  *   KD_SHIM_SHORT_WRITE=N   write/pwrite to any regular file but stderr write at most N bytes
  *                           per call (short writes, as a full pipe or a signal can cause)
@@ -39,6 +42,8 @@ struct shim {
 	ino_t ino;
 	uint64_t bad[SHIM_MAX_BAD];
 	size_t nbad;
+	uint64_t sigbus[SHIM_MAX_BAD];
+	size_t nsigbus;
 	int proc;
 	const char *log;
 	size_t short_write;	/* 0: off */
@@ -47,9 +52,26 @@ struct shim {
 /* The state of a preloaded test library: set once, from the environment. */
 static struct shim shim;
 
+/* Parse "OFF,OFF..." into page offsets. */
+static size_t parse_offsets(const char *list, uint64_t *out)
+{
+	size_t n = 0;
+
+	while (list && *list && n < SHIM_MAX_BAD) {
+		char *end;
+		unsigned long long v = strtoull(list, &end, 0);
+
+		if (end == list)
+			break;
+		out[n++] = v / SHIM_PAGE * SHIM_PAGE;
+		list = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
 static void shim_init(void)
 {
-	const char *path = getenv("KD_SHIM_FILE"), *list = getenv("KD_SHIM_EIO");
+	const char *path = getenv("KD_SHIM_FILE");
 	struct stat st;
 
 	if (shim.ready)
@@ -61,15 +83,8 @@ static void shim_init(void)
 		return;
 	shim.dev = st.st_dev;
 	shim.ino = st.st_ino;
-	while (list && *list && shim.nbad < SHIM_MAX_BAD) {
-		char *end;
-		unsigned long long v = strtoull(list, &end, 0);
-
-		if (end == list)
-			break;
-		shim.bad[shim.nbad++] = v / SHIM_PAGE * SHIM_PAGE;
-		list = *end == ',' ? end + 1 : end;
-	}
+	shim.nbad = parse_offsets(getenv("KD_SHIM_EIO"), shim.bad);
+	shim.nsigbus = parse_offsets(getenv("KD_SHIM_SIGBUS"), shim.sigbus);
 	shim.proc = getenv("KD_SHIM_PROC") && atoi(getenv("KD_SHIM_PROC"));
 	shim.log = getenv("KD_SHIM_LOG");
 	shim.ready = 1;
@@ -94,18 +109,27 @@ static void shim_log(const char *what, uint64_t off)
 	fclose(f);
 }
 
-/* The first bad page overlapping [off, off+len), or UINT64_MAX. */
-static uint64_t first_bad(uint64_t off, uint64_t len)
+/* The first page of @list overlapping [off, off+len), or UINT64_MAX. */
+static uint64_t first_in(const uint64_t *list, size_t n, uint64_t off, uint64_t len)
 {
 	uint64_t best = UINT64_MAX;
 
-	for (size_t i = 0; i < shim.nbad; i++) {
-		uint64_t b = shim.bad[i];
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = list[i];
 
 		if (b + SHIM_PAGE > off && b < off + len && b < best)
 			best = b;
 	}
 	return best;
+}
+
+/* The first page overlapping [off, off+len) that a read fails on, or UINT64_MAX. */
+static uint64_t first_bad(uint64_t off, uint64_t len)
+{
+	uint64_t a = first_in(shim.bad, shim.nbad, off, len);
+	uint64_t b = first_in(shim.sigbus, shim.nsigbus, off, len);
+
+	return a < b ? a : b;
 }
 
 /* How many bytes of a read at @off may succeed; -1 with errno EIO when none. */
@@ -171,13 +195,33 @@ static void *do_mmap(const char *name, void *addr, size_t len, int prot, int fla
 {
 	mmap_fn real = (mmap_fn)dlsym(RTLD_NEXT, name);
 
-	if (fd >= 0 && !(flags & MAP_ANONYMOUS) && is_target(fd) &&
-	    first_bad((uint64_t)off, len) != UINT64_MAX) {
+	uint8_t *p;
+
+	if (fd < 0 || (flags & MAP_ANONYMOUS) || !is_target(fd))
+		return real(addr, len, prot, flags, fd, off);
+	if (first_in(shim.bad, shim.nbad, (uint64_t)off, len) != UINT64_MAX) {
 		shim_log("mmap-fail", (uint64_t)off);
 		errno = EAGAIN;
 		return MAP_FAILED;
 	}
-	return real(addr, len, prot, flags, fd, off);
+	p = real(addr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED)
+		return p;
+	/* each SIGBUS page: a page of an empty memfd over it (touching it is past its end) */
+	for (size_t i = 0; i < shim.nsigbus; i++) {
+		uint64_t b = shim.sigbus[i];
+		int mfd;
+
+		if (b < (uint64_t)off || b + SHIM_PAGE > (uint64_t)off + len)
+			continue;
+		mfd = memfd_create("kd-shim-sigbus", MFD_CLOEXEC);
+		if (mfd < 0 || real(p + (b - (uint64_t)off), SHIM_PAGE, PROT_READ, MAP_SHARED | MAP_FIXED,
+				    mfd, 0) == MAP_FAILED)
+			abort();
+		close(mfd);
+		shim_log("sigbus-page", b);
+	}
+	return p;
 }
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

@@ -106,3 +106,61 @@ shim "$VMCORE_SAVE" --message-level 7 -F -c -d 31 "$vmcore" 2>"$T/err" >"$T/flat
 rc=$?
 "$VMCORE_SAVE" --message-level 0 -R "$T/rebuilt" <"$T/flat"
 check "EIO, -F | -R" "$T/rebuilt" $rc
+
+# ELF output (-E) has no mark for a missing page: the unreadable pages are zero-filled, the
+# e_flags incomplete bit (crash: [INCOMPLETE]) stays set, and the run ends like the others.
+shim "$VMCORE_SAVE" --message-level 7 -E -d 31 "$vmcore" "$T/e" 2>"$T/err"
+rc=$?
+regex="^vmcore-save: '.*' is incomplete: $nbad kept pages could not be read and are zero-filled; the other [0-9]+ pages are saved$"
+[ $rc -eq 1 ] && [ "$(grep -vc '^vmcore-save: warning: \|pages in memory\|^Copying data' "$T/err")" -eq 1 ] &&
+	grep -Eq "$regex" "$T/err"
+kd_result $? "EIO, -E: exit $rc, one error line ($(grep 'is incomplete' "$T/err"))"
+grep -q "^vmcore-save: warning: $nbad kept pages could not be read (pfn .*Input/output error.*zero-filled in the dump" "$T/err" &&
+	grep -q "$nbad unreadable.*(INCOMPLETE)" "$T/err"
+kd_result $? "EIO, -E: the warning and the summary count the unreadable pages"
+flags=$(od -An -tu4 -j48 -N4 "$T/e" | tr -d ' ')
+[ -n "$flags" ] && [ $((flags & 1)) -eq 1 ]
+kd_result $? "EIO, -E: e_flags keeps the incomplete bit (e_flags $flags)"
+zeroed=0
+for p in $(sed 's/^/0x/' "$T/bad"); do
+	o=$($KMEM offset "$T/e" "$p")
+	[ "$o" != - ] && cmp -s -n 4096 -i "$o:0" "$T/e" /dev/zero && zeroed=$((zeroed + 1))
+done
+"$KD_TOOLS/kdcompare" --zeroed-ok "$vmcore" "$T/e" >"$T/cmp" 2>&1
+grep -q " different=0 " "$T/cmp" && [ $zeroed -eq "$nbad" ]
+kd_result $? "EIO, -E: the $nbad unreadable pages are zeros in the file ($zeroed), every other page equal ($(tail -1 "$T/cmp" | cut -c1-120))"
+if kd_crash_check "EIO, -E: crash opens the dump (sys, bt, log)" "$vmlinux" "$T/e" && ! kd_asan; then
+	grep -q 'INCOMPLETE' "$KD_TMP/crash.txt"
+	kd_result $? "EIO, -E: crash says the dump is incomplete ($(grep -o '\[[A-Z ]*INCOMPLETE\]' "$KD_TMP/crash.txt" | head -1))"
+fi
+rm -f "$T/e"
+
+# A page that faults when touched through the mapping (poisoned memory: SIGBUS). The run
+# stops with exit 3 and one message, the file written so far opens (incomplete, every written
+# page equal); --non-mmap reads with pread, where the page fails with EIO, and the dump goes on.
+sb_off=$($KMEM offset "$vmcore" "$k2")
+sbus() {
+	env LD_PRELOAD="$T/eio-shim.so" KD_SHIM_FILE="$vmcore" KD_SHIM_SIGBUS="$sb_off" KD_SHIM_PROC=1 \
+		KD_SHIM_LOG="$T/shim.log" "$@"
+}
+for thr in 1 2; do
+	rm -f "$T/shim.log" "$T/b"
+	sbus "$VMCORE_SAVE" --message-level 7 -l -d 31 --num-threads $thr "$vmcore" "$T/b" 2>"$T/err"
+	rc=$?
+	[ $rc -eq 3 ] && grep -q '^sigbus-page' "$T/shim.log" &&
+		[ "$(grep -c '^vmcore-save: bus error (SIGBUS) touching the mapped input: .*run again with --non-mmap' "$T/err")" -eq 1 ]
+	kd_result $? "SIGBUS, $thr thread(s): exit $rc, one message ($(grep -o 'bus error.*mapped input' "$T/err"))"
+	st=$(od -An -tu4 -j424 -N4 "$T/b" | tr -d ' ')
+	"$KD_TOOLS/kdcompare" --incomplete "$vmcore" "$T/b" >"$T/cmp" 2>&1 &&
+		grep -q " different=0 " "$T/cmp" && ! grep -q " compared=0 " "$T/cmp" && [ $((st & 8)) -eq 8 ]
+	kd_result $? "SIGBUS, $thr thread(s): the partial dump opens, marked incomplete (status $st), written pages equal ($(tail -1 "$T/cmp" | cut -c1-90))"
+done
+rm -f "$T/shim.log"
+sbus "$VMCORE_SAVE" --message-level 7 -f --non-mmap -l -d 31 "$vmcore" "$T/b" 2>"$T/err"
+rc=$?
+"$KD_TOOLS/kdcompare" --incomplete "$vmcore" "$T/b" >"$T/cmp" 2>&1
+[ $rc -eq 1 ] && ! grep -q 'mmap\|sigbus' "$T/shim.log" &&
+	grep -q "is incomplete: 1 kept page could not be read and is listed as not written" "$T/err" &&
+	grep -q " different=0 .* unwritten=1 " "$T/cmp"
+kd_result $? "SIGBUS, --non-mmap: exit $rc, pread only, the page listed as not written, every other page equal ($(tail -1 "$T/cmp" | cut -c1-110))"
+rm -f "$T/b"
