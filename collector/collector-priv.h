@@ -55,6 +55,14 @@ enum kd_status col_source_read_run(struct col_source *src, uint64_t pfn, size_t 
 enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8_t **ret,
 			       struct kd_err *err);
 /** Set bits for pfns [start, start+64*nwords) that lie in the source's memory ranges. */
+/** Whether @path is the running kernel's /proc/kcore (a file "kcore" on procfs). */
+bool col_is_live_kcore(const char *path);
+/**
+ * Take every "Crash kernel" range listed in @iomem (/proc/iomem) out of @pm. For
+ * --mem-usage /proc/kcore: that memory is not in a dump.
+ */
+enum kd_status col_cut_crash_kernel(struct fmt_physmap *pm, const char *iomem,
+				    struct kd_err *err);
 void col_source_present(const struct col_source *src, uint64_t start, uint64_t *bits,
 			size_t nwords);
 /** Set bits for the pfns whose content the source has (a kdump input's 2nd bitmap). */

@@ -71,6 +71,8 @@ enum kd_status col_mem_usage(const struct col_options *opt, FILE *out, struct kd
 	o.dump_level = 31;	/* every class is counted */
 	o.nr_levels = 0;
 	st = col_run_setup(&r, &o, &stats, err);
+	if (st == KD_OK && !r.src.kd && col_is_live_kcore(opt->input))
+		st = col_cut_crash_kernel(&r.src.pm, "/proc/iomem", err);
 	for (uint64_t start = 0; st == KD_OK && start < r.src.max_pfn; start += r.window) {
 		size_t nw = col_run_words(&r, start);
 

@@ -243,6 +243,9 @@ static enum kd_status read_phdrs(struct fmt_vmcore *vc, struct fmt_input *in,
 			st = add_note_segment(vc, in, off, filesz, err);
 			if (st != KD_OK)
 				return st;
+		} else if (type == PT_LOAD &&
+			   paddr == (v->cls == ELFCLASS64 ? UINT64_MAX : (uint64_t)UINT32_MAX)) {
+			continue;	/* no physical address: /proc/kcore's vmalloc, modules, vmemmap */
 		} else if (type == PT_LOAD) {
 			struct fmt_load *l = &vc->loads[vc->nr_loads++];
 

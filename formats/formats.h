@@ -118,6 +118,12 @@ enum kd_status fmt_physmap_from_vmcore(const struct fmt_vmcore *vc, struct fmt_p
 void fmt_physmap_deinit(struct fmt_physmap *pm);
 /** Index of the range containing @paddr, or -1. */
 ssize_t fmt_physmap_find(const struct fmt_physmap *pm, uint64_t paddr);
+/**
+ * Take [paddr, paddr+size) out of the map (a range it cuts in the middle becomes two).
+ * max_paddr stays. KD_ERR_NOMEM if the ranges cannot grow.
+ */
+enum kd_status fmt_physmap_cut(struct fmt_physmap *pm, uint64_t paddr, uint64_t size,
+			       struct kd_err *err);
 
 /* ------------------------------------------------------------------ */
 /* VMCOREINFO: text note parsed into a typed table. */

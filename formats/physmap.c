@@ -2,6 +2,7 @@
 #include "formats/formats.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static int load_cmp(const void *a, const void *b)
 {
@@ -93,4 +94,53 @@ ssize_t fmt_physmap_find(const struct fmt_physmap *pm, uint64_t paddr)
 			return (ssize_t)mid;
 	}
 	return -1;
+}
+
+enum kd_status fmt_physmap_cut(struct fmt_physmap *pm, uint64_t paddr, uint64_t size,
+			       struct kd_err *err)
+{
+	uint64_t end = size > UINT64_MAX - paddr ? UINT64_MAX : paddr + size;
+
+	for (size_t i = 0; i < pm->nr && size; i++) {
+		struct fmt_phys_range *r = &pm->ranges[i];
+		uint64_t r_end = r->paddr + r->size, head, tail;
+
+		if (end <= r->paddr || paddr >= r_end)
+			continue;
+		head = paddr > r->paddr ? paddr - r->paddr : 0;	/* bytes kept before the cut */
+		tail = end < r_end ? r_end - end : 0;		/* bytes kept after it */
+		if (head && tail) {
+			struct fmt_phys_range *n = realloc(pm->ranges, (pm->nr + 1) * sizeof(*n));
+
+			if (!n)
+				return kd_err_set(err, KD_ERR_NOMEM, "out of memory for the memory map");
+			pm->ranges = n;
+			r = &pm->ranges[i];
+			memmove(r + 2, r + 1, (pm->nr - i - 1) * sizeof(*r));
+			pm->nr++;
+			r[1] = r[0];
+			r[1].paddr = end;
+			r[1].size = tail;
+			r[1].offset = r->offset + (end - r->paddr);
+			r[1].filesz = r->filesz > end - r->paddr ? r->filesz - (end - r->paddr) : 0;
+			r->size = head;
+			r->filesz = r->filesz < head ? r->filesz : head;
+			i++;
+		} else if (head) {
+			r->size = head;
+			r->filesz = r->filesz < head ? r->filesz : head;
+		} else if (tail) {
+			uint64_t cut = r->size - tail;
+
+			r->paddr = end;
+			r->size = tail;
+			r->offset += cut;
+			r->filesz = r->filesz > cut ? r->filesz - cut : 0;
+		} else {
+			memmove(r, r + 1, (pm->nr - i - 1) * sizeof(*r));
+			pm->nr--;
+			i--;
+		}
+	}
+	return KD_OK;
 }

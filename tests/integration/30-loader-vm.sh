@@ -132,12 +132,7 @@ for c in $cases; do
 	*) echo "not ok - loader-vm-$c: unknown case"; failed=1; continue ;;
 	esac
 	log=$work/serial-$c.log
-	start=$SECONDS
-	kd_qemu_run "$log.raw" 600 -m "$mem" -smp 2 -kernel "$vmlinuz" -initrd "$work/first.gz" \
-		-append "console=ttyS0 loglevel=1 panic=1 $ck"
-	rc=$?
-	tr -d '\r' <"$log.raw" >"$log"
-	echo "# loader-vm-$c: qemu status $rc after $((SECONDS - start))s"
+	kd_qemu_boot "loader-vm-$c" "$log" "$mem" "$vmlinuz" "$work/first.gz" "$ck"
 	grep -a '^KD: ' "$log" | sed 's/^/# /'
 	if [ -n "${KD_LOADER_VM_SAVE:-}" ]; then
 		mkdir -p "$KD_LOADER_VM_SAVE"

@@ -45,6 +45,11 @@
 #   kd_qemu_run LOG TIMEOUT ARGS...  run QEMU (pc, TCG, -nographic, -no-reboot), serial console
 #                                    to LOG; ARGS are e.g. -m 1G -smp 2 -kernel … -initrd … -append …
 #                                    -drive …; returns QEMU's status, 124 on timeout
+#   kd_qemu_boot NAME LOG MEM KERNEL INITRD APPEND
+#                                    boot KERNEL + INITRD (-m MEM -smp 2, 600 s at most) with
+#                                    "console=ttyS0 loglevel=1 panic=1 APPEND"; the serial log
+#                                    without CRs in LOG (raw in LOG.raw); print
+#                                    "# NAME: qemu status RC after Ns"; return QEMU's status
 #   kd_qemu_disk_args IMG            print the -drive arguments for a raw virtio disk (one a line;
 #                                    use: mapfile -t a < <(kd_qemu_disk_args out.img))
 #   kd_disk_create IMG SIZE LABEL [SRCDIR]
@@ -270,6 +275,16 @@ kd_qemu_run() {
 		-nographic -no-reboot -net none "$@" </dev/null >"$log" 2>&1
 	rc=$?
 	[ $rc -eq 124 ] && kd_log "qemu timed out after ${t}s (log: $log)"
+	return $rc
+}
+
+kd_qemu_boot() {
+	local name=$1 log=$2 mem=$3 kernel=$4 initrd=$5 append=$6 start=$SECONDS rc
+	kd_qemu_run "$log.raw" 600 -m "$mem" -smp 2 -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=1 panic=1 $append"
+	rc=$?
+	tr -d '\r' <"$log.raw" >"$log"
+	echo "# $name: qemu status $rc after $((SECONDS - start))s"
 	return $rc
 }
 
