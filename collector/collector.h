@@ -119,7 +119,6 @@ void col_print_stats(FILE *f, const struct col_options *opt, const struct col_st
  * to @warn (may be NULL). When some records are damaged, the readable ones
  * stay in @logfile and the error says that the log is incomplete.
  */
-enum kd_status col_dump_dmesg(const char *vmcore, const char *logfile, bool force, FILE *warn,
-			      struct kd_err *err);
+enum kd_status col_dump_dmesg(const struct col_options *opt, struct kd_err *err);
 
 #endif

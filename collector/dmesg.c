@@ -1,5 +1,6 @@
 /* --dump-dmesg: the dead kernel's log from a vmcore (or a dump) into a text file. */
 #include "collector/collector-priv.h"
+#include "collector/vmlinux-priv.h"
 
 #include <errno.h>
 #include <string.h>
@@ -69,13 +70,20 @@ static enum kd_status dmesg_close(struct dmesg_out *o, struct kd_err *err)
 	return KD_OK;
 }
 
-static enum kd_status dmesg_source(struct col_source *src, const char *vmcore, FILE *warn,
+/* The dump and its VMCOREINFO (merged with -i and -x, as for saving a dump). */
+static enum kd_status dmesg_source(struct col_source *src, const struct col_options *opt,
 				   struct kd_err *err)
 {
+	const char *vmcore = opt->input;
+	FILE *warn = opt->warn;
 	enum kd_status st = col_source_open(src, vmcore, false, err);
 
-	if (st != KD_OK)
+	if (st == KD_OK)
+		st = col_vmci_apply(src, opt, warn, err);
+	if (st != KD_OK) {
+		col_source_close(src);
 		return st;
+	}
 	if (src->vi) {
 		if (warn && src->warning[0])
 			fprintf(warn, "vmcore-save: warning: %s\n", src->warning);
@@ -91,15 +99,15 @@ static enum kd_status dmesg_source(struct col_source *src, const char *vmcore, F
 	return err->status;
 }
 
-enum kd_status col_dump_dmesg(const char *vmcore, const char *logfile, bool force, FILE *warn,
-			      struct kd_err *err)
+enum kd_status col_dump_dmesg(const struct col_options *opt, struct kd_err *err)
 {
+	const char *vmcore = opt->input, *logfile = opt->output;
 	struct col_source src;
 	struct flt_model *m = NULL;
-	struct dmesg_out out = { .path = logfile, .force = force, .fd = -1 };
+	struct dmesg_out out = { .path = logfile, .force = opt->force, .fd = -1 };
 	struct flt_mem mem;
 	uint64_t records = 0;
-	enum kd_status st = dmesg_source(&src, vmcore, warn, err);
+	enum kd_status st = dmesg_source(&src, opt, err);
 
 	if (st != KD_OK)
 		return st;

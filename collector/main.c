@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 	} else if (opt.mem_usage) {
 		st = col_mem_usage(&opt, stdout, &err);
 	} else if (opt.dump_dmesg) {
-		st = col_dump_dmesg(opt.input, opt.output, opt.force, opt.warn, &err);
+		st = col_dump_dmesg(&opt, &err);
 		if (st == KD_OK && (opt.message_level & 2))
 			printf("The dmesg log is saved to %s.\n", opt.output);
 	} else {

@@ -347,10 +347,9 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, b
 	}
 	if (o->format == COL_FORMAT_ELF && o->codec != FMT_CODEC_NONE)
 		return kd_err_set(err, KD_ERR_INVALID, "-E writes uncompressed ELF: -c, -l and -z do not apply");
-	if ((o->vmlinux || o->vmcoreinfo_in) && !o->vmcoreinfo_out &&
-	    (o->rearrange || o->dump_dmesg))
-		return kd_err_set(err, KD_ERR_NOTIMPL, "-x and -i apply to saving a dump and to "
-				  "--mem-usage, not to %s", o->rearrange ? "-R" : "--dump-dmesg");
+	if ((o->vmlinux || o->vmcoreinfo_in) && !o->vmcoreinfo_out && o->rearrange)
+		return kd_err_set(err, KD_ERR_NOTIMPL, "-x and -i apply to saving a dump, to "
+				  "--mem-usage and to --dump-dmesg, not to -R");
 	if (o->vmcoreinfo_out || o->mem_usage) {
 		enum kd_status st = finish_special(argc - optind, argv + optind, o, err);
 

@@ -227,8 +227,7 @@ compare_gen "-g vs the 6.1 note" "$T/note.txt" "$T/gen.txt"
 kd_expect_error "-g over an existing file without -f" "exists|File exists|-f" \
 	"$VMCORE_SAVE" -g "$T/gen.txt" -x "$vmlinux61"
 kd_expect_error "-g without -x" "needs -x VMLINUX" "$VMCORE_SAVE" -g "$T/gen2.txt"
-kd_expect_error "--dump-dmesg with -x" "not to --dump-dmesg" \
-	"$VMCORE_SAVE" --dump-dmesg -x "$vmlinux61" "$orig" "$T/log"
+kd_expect_error "-R with -x" "not to -R" "$VMCORE_SAVE" -R "$T/rebuilt" -x "$vmlinux61"
 printf 'PAGESIZE=4096\nSIZE(page)=sixty-four\n' >"$T/bad.txt"
 kd_expect_error "-i with a malformed line" "line 2 .*not a decimal number" \
 	"$VMCORE_SAVE" --message-level 4 -d 31 -i "$T/bad.txt" "$orig" "$T/bad"

@@ -254,3 +254,25 @@ if [ $? -eq 0 ]; then
 else
 	echo "not ok - could not make a -d 31 dump: $(head -c 200 "$T/d31.err")"
 fi
+
+# -x VMLINUX fills in what the note lacks (as for saving a dump): a copy of the vmcore with the
+# printk ring buffer's keys renamed to junk has no log; with -x the same log as the original.
+if [ -n "${vmlinux:-}" ] && [ -f "$vmlinux" ]; then
+	cp --sparse=always "$KD_FIXTURE/vmcore" "$T/nokeys"
+	ok=1
+	for key in 'SYMBOL(prb)=' 'OFFSET(printk_ringbuffer.desc_ring)=' 'SIZE(prb_desc)='; do
+		off=$(head -c 1048576 "$T/nokeys" | grep -obaF -- "$key" | cut -d: -f1)
+		[ -n "$off" ] && [ "$(wc -w <<<"$off")" -eq 1 ] || ok=0
+		[ $ok -eq 1 ] && printf 'kdjunk' | dd of="$T/nokeys" bs=1 seek="$off" conv=notrunc status=none
+	done
+	! "$VMCORE_SAVE" --dump-dmesg "$T/nokeys" "$T/nokeys.txt" 2>"$T/nokeys.err" && [ ! -e "$T/nokeys.txt" ] &&
+		[ $ok -eq 1 ]
+	kd_result $? "printk keys renamed in the note: no log ($(head -c 150 "$T/nokeys.err"))"
+	"$VMCORE_SAVE" --dump-dmesg -x "$vmlinux" "$T/nokeys" "$T/nokeys.txt" >/dev/null 2>"$T/nokeys.err" &&
+		cmp -s "$T/nokeys.txt" "$T/real 6.1 vmcore.ours" &&
+		grep -q "SYMBOL(prb) taken from VMLINUX" "$T/nokeys.err"
+	kd_result $? "--dump-dmesg -x VMLINUX: the keys come from the vmlinux, the same log ($(grep -c 'taken from VMLINUX' "$T/nokeys.err") keys taken)"
+	rm -f "$T/nokeys" "$T/nokeys.txt"
+else
+	echo "skip - --dump-dmesg -x: the 6.1 fixture's debug vmlinux is not there"
+fi
