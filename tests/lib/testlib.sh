@@ -23,11 +23,12 @@ kd_tmpdir() {
 	trap 'rm -rf "$KD_TMP"' EXIT
 }
 
-# kd_fixture NAME: set KD_FIXTURE to the fixture folder (built on first use) and source
-# its info.txt; returns 3 (after printing a skip line) when VMs are disabled and it is not cached.
+# kd_fixture NAME [MAKER]: set KD_FIXTURE to the fixture folder made by tests/vm/MAKER NAME
+# (default make-vmcore; built on first use) and source its info.txt; returns 3 (after printing a
+# skip line) when VMs are disabled and it is not cached.
 kd_fixture() {
-	local name=$1 rc
-	KD_FIXTURE=$("$KD_ROOT/tests/vm/make-vmcore" "$name" 2>"${KD_TMP:-/tmp}/make-vmcore.err")
+	local name=$1 maker=${2:-make-vmcore} rc
+	KD_FIXTURE=$("$KD_ROOT/tests/vm/$maker" "$name" 2>"${KD_TMP:-/tmp}/make-vmcore.err")
 	rc=$?
 	if [ $rc -eq 3 ]; then
 		echo "skip - fixture $name not cached and KDUMPKIT_NO_VM=1"

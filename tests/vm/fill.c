@@ -3,6 +3,9 @@
  *
  *   fill gen PATH MIB TAG        write MIB MiB of pattern pages tagged TAG to PATH
  *   fill map PATH KIND           map PATH, touch every page, print "KIND INDEX PFN" per page
+ *                                (pages of the running kernel's size: INDEX and PFN count
+ *                                16 KiB pages on a 16 KiB-page kernel, which holds four
+ *                                pattern pages in each)
  *   fill anon MIB KIND READY     fill MIB MiB of anonymous memory (KIND "zero": zero pages,
  *                                else pattern pages tagged "KD" + KIND in upper case), print
  *                                "KIND INDEX PFN" per page, close stdout, create READY, then
@@ -88,14 +91,15 @@ static void print_pfns(const char *kind, const unsigned char *addr, uint64_t siz
 {
 	enum { BATCH = 8192 };
 	static uint64_t ent[BATCH];
-	uint64_t npages = size / PAGE, absent = 0;
+	uint64_t psz = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t npages = size / psz, absent = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 
 	if (fd < 0)
 		die("cannot open", "/proc/self/pagemap");
 	for (uint64_t i = 0; i < npages; i += BATCH) {
 		uint64_t n = npages - i < BATCH ? npages - i : BATCH;
-		off_t off = (off_t)(((uintptr_t)addr / PAGE + i) * 8);
+		off_t off = (off_t)(((uintptr_t)addr / psz + i) * 8);
 
 		if (pread(fd, ent, n * 8, off) != (ssize_t)(n * 8))
 			die("cannot read", "/proc/self/pagemap");
