@@ -15,8 +15,11 @@
 #                               (package qemu-user); print it ($KD_CACHE/arm64-apt/sysroot)
 #   kd_arm64_kexec_root         Debian's arm64 kexec-tools 2.0.25 and its (Xen) libraries;
 #                               print the folder ($KD_CACHE/arm64-apt/kexec-root, sbin/kexec)
-#   kd_arm64_kernel, kd_arm64_initramfs_init, kd_arm64_initramfs_add_bin, kd_arm64_qemu_run:
-#                               arm64 guests, see below
+#   kd_arm64_kernel [META], kd_arm64_initramfs_init, kd_arm64_initramfs_add_bin,
+#   kd_arm64_add_ext4_modules, kd_arm64_qemu_run:
+#                               arm64 guests, see below (META: the kernel meta package, default
+#                               linux-image-cloud-arm64; linux-image-6.12-arm64-16k for 16 KiB
+#                               pages)
 
 apt_root=$KD_CACHE/arm64-apt
 
@@ -115,14 +118,16 @@ kd_arm64_sysroot() {
 #                               qemu-system-aarch64 -machine virt, TCG, -cpu max,pauth-impdef=on,
 #                               -nographic -no-reboot, serial console to LOG; 124 on timeout
 
-kd_arm64_kernel() {
-	local bbroot
+kd_arm64_kernel() { # [META]: the kernel META depends on (default linux-image-cloud-arm64)
+	local bbroot meta=${1:-linux-image-cloud-arm64} flavour
+	flavour=${meta#linux-image-}
+	flavour=${flavour#6.12-}
 	kd_arm64_apt_setup || return 1
-	KD_A64_PKG=$(kd_arm64_cache depends linux-image-cloud-arm64 2>/dev/null |
+	KD_A64_PKG=$(kd_arm64_cache depends "$meta" 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
-	[ -n "$KD_A64_PKG" ] || KD_A64_PKG=$(find "$apt_root/pkg" -maxdepth 1 -name 'linux-image-*-cloud-arm64_*' |
+	[ -n "$KD_A64_PKG" ] || KD_A64_PKG=$(find "$apt_root/pkg" -maxdepth 1 -name "linux-image-*-${flavour}_*" |
 		sort | tail -1 | xargs -r basename | sed 's/_.*//')
-	[ -n "$KD_A64_PKG" ] || { kd_log "cannot find Debian's arm64 cloud kernel package"; return 1; }
+	[ -n "$KD_A64_PKG" ] || { kd_log "cannot find Debian's arm64 $flavour kernel package"; return 1; }
 	KD_A64_KREL=${KD_A64_PKG#linux-image-}
 	KD_A64_ROOT=$(kd_arm64_fetch "$KD_A64_PKG") || return 1
 	bbroot=$(kd_arm64_fetch busybox-static) || return 1
@@ -132,6 +137,11 @@ kd_arm64_kernel() {
 	[ -d "$KD_A64_MODDIR" ] || KD_A64_MODDIR=$KD_A64_ROOT/usr/lib/modules/$KD_A64_KREL
 	[ -s "$KD_A64_VMLINUZ" ] && [ -d "$KD_A64_MODDIR" ] && [ -x "$KD_A64_BUSYBOX" ] ||
 		{ kd_log "no vmlinuz, modules or busybox in $KD_A64_ROOT"; return 1; }
+}
+
+kd_arm64_add_ext4_modules() { # DIR MODDIR: ext4 and what it needs, decompressed, after DIR's modules
+	kd_initramfs_add_modules "$1" "$2" crc32c_generic crc16 mbcache jbd2 ext4 &&
+		kd_initramfs_unxz_modules "$1"
 }
 
 kd_arm64_initramfs_init() {

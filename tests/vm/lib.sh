@@ -36,6 +36,9 @@
 #   kd_initramfs_add_virtio DIR MODDIR
 #                                    copy the virtio block modules to DIR/lib/modules, in load
 #                                    order, and write DIR/lib/modules/order (one file name a line)
+#   kd_initramfs_add_modules DIR MODDIR NAME...
+#                                    copy more modules (in that order) and append them to
+#                                    DIR/lib/modules/order; a module built in is skipped
 #   kd_initramfs_add_guestlib DIR    copy tests/vm/guest.sh to DIR/lib/kd-guest.sh (functions
 #                                    for /init: kd_guest_setup, kd_guest_mount LABEL DIR, kd_guest_off)
 #   kd_build_initramfs DIR OUT       pack DIR as a gzip'd newc cpio archive OUT
@@ -243,9 +246,14 @@ kd_initramfs_add_bin() {
 KD_VIRTIO_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk)
 
 kd_initramfs_add_virtio() {
+	mkdir -p "$1/lib/modules" && : >"$1/lib/modules/order" &&
+		kd_initramfs_add_modules "$1" "$2" "${KD_VIRTIO_MODULES[@]}"
+}
+
+kd_initramfs_add_modules() {
 	local dir=$1 moddir=$2 m f
-	mkdir -p "$dir/lib/modules" && : >"$dir/lib/modules/order" || return 1
-	for m in "${KD_VIRTIO_MODULES[@]}"; do
+	shift 2
+	for m in "$@"; do
 		f=$(find "$moddir/kernel" -name "$m.ko*" | head -1)
 		if [ -z "$f" ]; then
 			# built in (modules.builtin) is fine, missing is not
