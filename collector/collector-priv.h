@@ -33,7 +33,12 @@ struct col_source {
 	bool borrowed;			/* a clone: vc, vi and pm belong to the parent */
 };
 
-enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,
+/* col_source_open flags */
+enum {
+	COL_SRC_NEED_VMCOREINFO = 1,	/* a dump without VMCOREINFO is an error */
+	COL_SRC_NO_MMAP = 2,		/* --non-mmap: read the input with pread only */
+};
+enum kd_status col_source_open(struct col_source *src, const char *path, unsigned flags,
 			       struct kd_err *err);
 void col_source_close(struct col_source *src);
 /** --reassemble: the files of a split set, read as one source. */

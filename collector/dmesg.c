@@ -76,7 +76,7 @@ static enum kd_status dmesg_source(struct col_source *src, const struct col_opti
 {
 	const char *vmcore = opt->input;
 	FILE *warn = opt->warn;
-	enum kd_status st = col_source_open(src, vmcore, false, err);
+	enum kd_status st = col_source_open(src, vmcore, opt->non_mmap ? COL_SRC_NO_MMAP : 0, err);
 
 	if (st == KD_OK)
 		st = col_vmci_apply(src, opt, warn, err);

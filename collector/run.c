@@ -49,10 +49,9 @@ enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 	if (opt->nr_reassemble)
 		st = col_source_open_set(&r->src, opt->reassemble_files, opt->nr_reassemble, err);
 	else
-		st = col_source_open(&r->src, opt->input, opt->dump_level > 1 && !opt->vmcoreinfo_in,
-				     err);
-	if (st == KD_OK && opt->non_mmap && r->src.in)
-		fmt_input_set_window(r->src.in, 0);
+		st = col_source_open(&r->src, opt->input,
+				     (opt->dump_level > 1 && !opt->vmcoreinfo_in ? COL_SRC_NEED_VMCOREINFO : 0) |
+				     (opt->non_mmap ? COL_SRC_NO_MMAP : 0), err);
 	if (st == KD_OK)
 		st = col_vmci_apply(&r->src, opt, opt->warn, err);	/* -i, -x */
 	if (st != KD_OK)

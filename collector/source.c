@@ -118,15 +118,18 @@ static enum kd_status source_open_kdump(struct col_source *src, struct kd_err *e
 	return KD_OK;
 }
 
-enum kd_status col_source_open(struct col_source *src, const char *path, bool need_vmcoreinfo,
+enum kd_status col_source_open(struct col_source *src, const char *path, unsigned flags,
 			       struct kd_err *err)
 {
+	bool need_vmcoreinfo = flags & COL_SRC_NEED_VMCOREINFO;
 	enum kd_status st;
 
 	memset(src, 0, sizeof(*src));
 	st = fmt_input_open(path, &src->in, err);
 	if (st != KD_OK)
 		return st;
+	if (flags & COL_SRC_NO_MMAP)
+		fmt_input_set_window(src->in, 0);	/* before the headers are read */
 	if (is_flattened(src->in))
 		st = kd_err_set(err, KD_ERR_NOTIMPL,
 				"'%s' is a flattened dump: rebuild it first (vmcore-save -R FILE < '%s')",
@@ -212,7 +215,7 @@ enum kd_status col_source_open_set(struct col_source *src, char *const *paths, s
 				   struct kd_err *err)
 {
 	const struct fmt_kdump_info *first;
-	enum kd_status st = col_source_open(src, paths[0], false, err);
+	enum kd_status st = col_source_open(src, paths[0], 0, err);
 
 	if (st != KD_OK)
 		return st;

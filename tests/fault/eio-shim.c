@@ -9,7 +9,8 @@
  *   KD_SHIM_SIGBUS=OFF,...  file offsets whose 4 KiB page maps (mmap succeeds) but raises
  *                           SIGBUS when touched, as poisoned memory does, and fails pread
  *                           with EIO
- *   KD_SHIM_LOG=PATH        append one line per injected failure
+ *   KD_SHIM_LOG=PATH        append one line per injected failure, and "map OFF" per mapping of
+ *                           the file
  *   KD_SHIM_SHORT_WRITE=N   write/pwrite to any regular file but stderr write at most N bytes
  *                           per call (short writes, as a full pipe or a signal can cause)
  *
@@ -207,6 +208,7 @@ static void *do_mmap(const char *name, void *addr, size_t len, int prot, int fla
 	p = real(addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED)
 		return p;
+	shim_log("map", (uint64_t)off);
 	/* each SIGBUS page: a page of an empty memfd over it (touching it is past its end) */
 	for (size_t i = 0; i < shim.nsigbus; i++) {
 		uint64_t b = shim.sigbus[i];

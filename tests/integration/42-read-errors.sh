@@ -159,8 +159,16 @@ rm -f "$T/shim.log"
 sbus "$VMCORE_SAVE" --message-level 7 -f --non-mmap -l -d 31 "$vmcore" "$T/b" 2>"$T/err"
 rc=$?
 "$KD_TOOLS/kdcompare" --incomplete "$vmcore" "$T/b" >"$T/cmp" 2>&1
-[ $rc -eq 1 ] && ! grep -q 'mmap\|sigbus' "$T/shim.log" &&
+[ $rc -eq 1 ] && ! grep -q '^map \|mmap\|sigbus' "$T/shim.log" &&
 	grep -q "is incomplete: 1 kept page could not be read and is listed as not written" "$T/err" &&
 	grep -q " different=0 .* unwritten=1 " "$T/cmp"
 kd_result $? "SIGBUS, --non-mmap: exit $rc, pread only, the page listed as not written, every other page equal ($(tail -1 "$T/cmp" | cut -c1-110))"
+# --dump-dmesg maps the input too; --non-mmap keeps it to pread
+rm -f "$T/shim.log"
+sbus "$VMCORE_SAVE" --dump-dmesg "$vmcore" "$T/log1" >/dev/null 2>&1
+maps=$(grep -c '^map ' "$T/shim.log" 2>/dev/null)
+rm -f "$T/shim.log"
+sbus "$VMCORE_SAVE" --dump-dmesg --non-mmap "$vmcore" "$T/log2" >/dev/null 2>&1 &&
+	[ "${maps:-0}" -gt 0 ] && ! grep -q '^map ' "$T/shim.log" 2>/dev/null && cmp -s "$T/log1" "$T/log2"
+kd_result $? "--dump-dmesg --non-mmap: no mapping of the input (${maps:-0} windows without it), the same log"
 rm -f "$T/b"
