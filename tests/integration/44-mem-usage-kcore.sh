@@ -10,7 +10,7 @@
 # different memory).
 # Env: BUILD, KDUMPKIT_NO_VM=1 (skip).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 cases="1g 6g"
 skip_all() { for c in $cases; do echo "skip - mem-usage-kcore-$c: $1"; done; exit 0; }

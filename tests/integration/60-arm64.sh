@@ -27,7 +27,7 @@ top=$KD_TMP
 # run_fixture NAME: every check on make-vmcore-arm64 NAME; test names start with "arm64 NAME:"
 # (info.txt, sourced, sets name= and the other fixture variables: they are local here)
 run_fixture() {
-	local fx=$1 name P="arm64 $1" dir rc vmcore vmlinux= kernel_release sysroot kind n mdf
+	local fx=$1 name P="arm64 $1" dir rc vmcore vmlinux='' kernel_release sysroot kind n mdf
 	local tmp=$top/$1
 	mkdir -p "$tmp"
 	kd_fixture "$fx" make-vmcore-arm64 || return 0
