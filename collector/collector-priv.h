@@ -206,6 +206,12 @@ bool col_page_is_zero(const uint8_t *p, size_t n);
 bool col_read_failure(enum kd_status st, const struct kd_err *err);
 /** Count an unreadable page in @s (its pfn and the first error are kept for the report). */
 void col_note_unreadable(struct col_stats *s, uint64_t pfn, const struct kd_err *err);
+/**
+ * The error that ends a run with unreadable kept pages: "'@file' is incomplete: N kept pages
+ * could not be read and are @what; the other M pages are saved" (@file NULL: standard output).
+ */
+enum kd_status col_unreadable_error(struct kd_err *err, const char *file,
+				    const struct col_stats *s, const char *what);
 /** The warning line about unreadable pages (none if there were none). */
 void col_report_unreadable(FILE *warn, const struct col_stats *s, const char *how);
 

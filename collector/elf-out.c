@@ -375,14 +375,7 @@ enum kd_status col_save_elf(const struct col_options *opt, struct col_stats *sta
 	if (st == KD_OK)
 		st = col_sink_sync(&e.sink, err);
 	if (st == KD_OK && stats->pages_read_failed)
-		st = kd_err_set(err, KD_ERR_SYSTEM,
-				"'%s' is incomplete: %llu kept page%s could not be read and %s "
-				"zero-filled; the other %llu pages are saved",
-				opt->output ? opt->output : "standard output",
-				(unsigned long long)stats->pages_read_failed,
-				stats->pages_read_failed == 1 ? "" : "s",
-				stats->pages_read_failed == 1 ? "is" : "are",
-				(unsigned long long)stats->pages_written);
+		st = col_unreadable_error(err, opt->output, stats, "zero-filled");
 	else if (st != KD_OK && e.sink_open) {
 		if (e.buf_len)
 			out_flush(&e, NULL);

@@ -287,15 +287,8 @@ enum kd_status col_save(const struct col_options *opt, struct col_stats *stats, 
 		else
 			st = save_file(&c, opt->output, &info, err);
 		if (st == KD_OK && stats->pages_read_failed)
-			st = kd_err_set(err, KD_ERR_SYSTEM,
-					"'%s' is incomplete: %llu kept page%s could not be read and "
-					"%s listed as not written; the other %llu pages are saved",
-					opt->nr_split ? opt->split_files[0] : opt->output ? opt->output
-					: "standard output",
-					(unsigned long long)stats->pages_read_failed,
-					stats->pages_read_failed == 1 ? "" : "s",
-					stats->pages_read_failed == 1 ? "is" : "are",
-					(unsigned long long)stats->pages_written);
+			st = col_unreadable_error(err, opt->nr_split ? opt->split_files[0] : opt->output,
+						  stats, "listed as not written");
 		stats->complete = st == KD_OK;
 		if (c.run.filter)
 			col_filter_report(c.run.filter);

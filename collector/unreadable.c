@@ -57,3 +57,14 @@ void col_report_unreadable(FILE *warn, const struct col_stats *s, const char *ho
 		(unsigned long long)s->pages_read_failed, s->pages_read_failed == 1 ? "" : "s", list,
 		s->read_error, how);
 }
+
+enum kd_status col_unreadable_error(struct kd_err *err, const char *file,
+				    const struct col_stats *s, const char *what)
+{
+	return kd_err_set(err, KD_ERR_SYSTEM,
+			  "'%s' is incomplete: %llu kept page%s could not be read and %s %s; the "
+			  "other %llu pages are saved", file ? file : "standard output",
+			  (unsigned long long)s->pages_read_failed, s->pages_read_failed == 1 ? "" : "s",
+			  s->pages_read_failed == 1 ? "is" : "are", what,
+			  (unsigned long long)s->pages_written);
+}
