@@ -2,11 +2,10 @@
 #include "collector/collector-priv.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/vfs.h>
-
-#define PROC_SUPER_MAGIC 0x9fa0
 
 bool col_is_live_kcore(const char *path)
 {

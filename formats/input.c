@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,7 +13,6 @@
 
 #define INPUT_DEFAULT_WINDOW (4u << 20)
 #define INPUT_READ_CHUNK (1u << 20)	/* read-ahead of the pread path */
-#define PROC_SUPER_MAGIC 0x9fa0
 
 struct fmt_input {
 	int fd;
