@@ -169,6 +169,9 @@ enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err)
  * interrupted dump) and col_kdump_finish() leaves the header marked incomplete.
  */
 enum kd_status col_kdump_add_unwritten(struct col_kdump_out *out, struct kd_err *err);
+/** --config: the eraseinfo text, after the page data (call once, after the last page). */
+enum kd_status col_kdump_add_eraseinfo(struct col_kdump_out *out, const char *text, size_t len,
+				       struct kd_err *err);
 /** Flush and clear the incomplete flag (only if every descriptor was written). */
 enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct kd_err *err);
 /** Free the buffers (the sink stays open). */
@@ -183,6 +186,7 @@ struct col_pages_params {
 	bool zero_pages;		/* dump level bit 1: share one zero page */
 	bool system_zlib;		/* --zlib-compat: zlib's own deflate (makedumpfile's bytes) */
 	unsigned threads;		/* 1: no threads */
+	struct col_erase *erase;	/* --config: bytes to poison (NULL: none) */
 };
 
 struct col_pages;
@@ -238,6 +242,8 @@ struct col_run {
 	uint64_t *keep;		/* window bits: pfn kept after the filters */
 	uint64_t range_start;	/* --split: only pfns in [range_start, range_end) are kept */
 	uint64_t range_end;
+	struct col_erase *erase;	/* --config; NULL without */
+	struct col_erase_cfg *erase_cfg;	/* --config's commands until col_erase_create() */
 };
 
 /** Open the source and the filters; clears @stats. */

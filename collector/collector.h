@@ -39,6 +39,7 @@ struct col_options {
 	const char *vmlinux;		/* -x: debug vmlinux, fills keys VMCOREINFO lacks */
 	const char *vmcoreinfo_in;	/* -i: VMCOREINFO text used before the dump's note */
 	const char *vmcoreinfo_out;	/* -g: write VMCOREINFO generated from -x, then stop */
+	const char *erase_config;	/* --config: makedumpfile.conf(5) erase commands (needs -x) */
 	bool mem_usage;			/* --mem-usage: print page counts per class, no dump */
 	char **split_files;		/* --split: the output files */
 	size_t nr_split;

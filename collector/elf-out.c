@@ -1,6 +1,7 @@
 /* -E: an ELF core file of the kept pages. Runs of 256 or more excluded pages split a PT_LOAD;
  * shorter runs stay inside it as zero pages; excluded tails give p_filesz < p_memsz. */
 #include "collector/collector-priv.h"
+#include "collector/erase-priv.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -35,6 +36,7 @@ struct elf_ctx {
 	uint8_t *buf;
 	size_t buf_len;
 	uint64_t buf_off;
+	uint8_t *erased;	/* --config: one page with its erased bytes poisoned */
 };
 
 static enum kd_status bits_write(struct elf_ctx *e, uint64_t start, const uint64_t *w, size_t nw,
@@ -278,6 +280,11 @@ static enum kd_status copy_page(struct elf_ctx *e, size_t li, bool again, uint64
 	} else if (first) {
 		(*done)++;
 	}
+	if (page && col_erase_touches(e->run.erase, pfn)) {
+		memcpy(e->erased, page, ps);
+		col_erase_apply(e->run.erase, pfn, e->erased);
+		page = e->erased;
+	}
 	return out_add(e, page, ps, err);
 }
 
@@ -338,7 +345,8 @@ static enum kd_status elf_prepare(struct elf_ctx *e, const struct col_options *o
 	if (e->bits_fd < 0)
 		return kd_err_sys(err, errno, "cannot create a work file in '%s' (see --work-dir)", dir);
 	e->buf = malloc(ELF_OUT_BUF);
-	if (!e->buf)
+	e->erased = malloc(e->run.src.page_size);
+	if (!e->buf || !e->erased)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 	st = elf_pass1(e, err);
 	if (e->run.filter)
@@ -389,6 +397,7 @@ enum kd_status col_save_elf(const struct col_options *opt, struct col_stats *sta
 		close(e.bits_fd);
 	free(e.segs);
 	free(e.buf);
+	free(e.erased);
 	col_run_teardown(&e.run);
 	stats->seconds = col_elapsed(&t0);
 	return st;

@@ -263,6 +263,24 @@ static void salvage_descs(struct col_kdump_out *out)
 		out->written_descs = out->desc_first + n;
 }
 
+enum kd_status col_kdump_add_eraseinfo(struct col_kdump_out *out, const char *text, size_t len,
+				       struct kd_err *err)
+{
+	uint8_t sub[FMT_KDUMP_SUBHDR_SIZE];
+	uint64_t off;
+	enum kd_status st;
+
+	if (!len)
+		return KD_OK;
+	st = col_kdump_add_data(out, text, len, &off, err);
+	if (st != KD_OK)
+		return st;
+	out->info.eraseinfo_off = off;
+	out->info.eraseinfo_size = len;
+	fmt_kdump_encode_subhdr(&out->info, &out->lay, sub);
+	return col_sink_pwrite(out->sink, sub, sizeof(sub), out->lay.block_size, err);
+}
+
 enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct kd_err *err)
 {
 	enum kd_status st = flush_all(out, err);

@@ -21,6 +21,7 @@ enum {
 	OPT_MEM_USAGE,
 	OPT_ZLIB_COMPAT,
 	OPT_NON_MMAP,
+	OPT_CONFIG,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
 };
@@ -42,13 +43,13 @@ static const struct option long_opts[] = {
 	{ "mem-usage", no_argument, NULL, OPT_MEM_USAGE },
 	{ "zlib-compat", no_argument, NULL, OPT_ZLIB_COMPAT },
 	{ "non-mmap", no_argument, NULL, OPT_NON_MMAP },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	/* makedumpfile options kdumpkit does not implement */
 	{ "xen-syms", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "xen-vmcoreinfo", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "xen_phys_start", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "vtop", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "eppic", required_argument, NULL, OPT_NOT_SUPPORTED },
-	{ "config", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "diskset", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,6 +77,7 @@ static const char usage_text[] =
 	"  -R DUMPFILE     rebuild DUMPFILE from a flattened stream on standard input\n"
 	"  --work-dir DIR  where -F keeps its work file (default /tmp)\n"
 	"  -x VMLINUX      take the keys VMCOREINFO lacks from this debug vmlinux\n"
+	"  --config FILE   erase the kernel data FILE names (makedumpfile.conf(5); needs -x)\n"
 	"  -i VMCOREINFO   take VMCOREINFO from this text file (the dump's note fills\n"
 	"                  the keys it lacks)\n"
 	"  -g VMCOREINFO   with -x: write VMCOREINFO generated from VMLINUX, and stop\n"
@@ -228,6 +230,9 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 	case OPT_ZLIB_COMPAT:
 		o->zlib_compat = true;
 		return KD_OK;
+	case OPT_CONFIG:
+		o->erase_config = arg;
+		return KD_OK;
 	case OPT_NON_MMAP:
 		o->non_mmap = true;
 		return KD_OK;
@@ -259,7 +264,7 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 		return kd_err_set(err, KD_ERR_NOTIMPL, "option '--%s' is not implemented yet", name);
 	case OPT_NOT_SUPPORTED:
 		return kd_err_set(err, KD_ERR_NOTIMPL,
-				  "option '--%s' (Xen, eppic, erase config, sadump) is not supported by vmcore-save",
+				  "option '--%s' (Xen, eppic, sadump) is not supported by vmcore-save",
 				  name);
 	case 'E':
 		if (o->format == COL_FORMAT_FLAT)
@@ -350,6 +355,11 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, b
 	if ((o->vmlinux || o->vmcoreinfo_in) && !o->vmcoreinfo_out && o->rearrange)
 		return kd_err_set(err, KD_ERR_NOTIMPL, "-x and -i apply to saving a dump, to "
 				  "--mem-usage and to --dump-dmesg, not to -R");
+	if (o->erase_config && (o->vmcoreinfo_out || o->mem_usage || o->rearrange || o->dump_dmesg))
+		return kd_err_set(err, KD_ERR_INVALID, "--config erases data in a dump being written: "
+				  "not with -g, --mem-usage, -R or --dump-dmesg");
+	if (o->erase_config && !o->vmlinux)
+		return kd_err_set(err, KD_ERR_INVALID, "--config needs -x VMLINUX (its DWARF types)");
 	if (o->vmcoreinfo_out || o->mem_usage) {
 		enum kd_status st = finish_special(argc - optind, argv + optind, o, err);
 

@@ -1,5 +1,6 @@
 /* Pass 2's page work in batches: zero check and compression, on N threads, written in order. */
 #include "collector/collector-priv.h"
+#include "collector/erase-priv.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct worker {
 	struct col_source src;
 	struct fmt_codec *codec;
 	uint8_t *zc;		/* a zero page compressed once (levels without bit 1) */
+	uint8_t *erased;	/* --config: a page with its erased bytes poisoned */
 	size_t zc_len;		/* 0: not yet; SIZE_MAX: stored raw */
 	pthread_t thread;
 	bool started;
@@ -68,13 +70,15 @@ bool col_page_is_zero(const uint8_t *p, size_t n)
 static size_t store_run(const struct col_pages_params *p, struct batch *b, size_t i, size_t n,
 			size_t pos, size_t ps)
 {
-	const uint8_t *run = b->data + pos;
+	uint8_t *run = b->data + pos;
 
 	for (size_t k = 0; k < n; k++) {
-		const uint8_t *page = run + k * ps;
+		uint8_t *page = run + k * ps;
 
 		b->off[i + k] = pos;
 		b->flags[i + k] = 0;
+		if (col_erase_touches(p->erase, b->pfn[i + k]))
+			col_erase_apply(p->erase, b->pfn[i + k], page);
 		if (p->zero_pages && col_page_is_zero(page, ps)) {
 			b->size[i + k] = 0;
 			continue;
@@ -131,6 +135,11 @@ static void batch_process(struct worker *w, struct batch *b)
 			break;
 		}
 		b->off[i] = pos;
+		if (col_erase_touches(p->erase, b->pfn[i])) {
+			memcpy(w->erased, page, ps);
+			col_erase_apply(p->erase, b->pfn[i], w->erased);
+			page = w->erased;
+		}
 		bool zero = col_page_is_zero(page, ps);
 
 		if (zero && p->zero_pages) {
@@ -215,12 +224,18 @@ static enum kd_status worker_init(struct col_pages *cp, struct worker *w, struct
 		if (st == KD_OK && !w->zc)
 			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 	}
+	if (st == KD_OK && cp->p->erase) {
+		w->erased = malloc(cp->p->src->page_size);
+		if (!w->erased)
+			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
 	return st;
 }
 
 static void worker_deinit(struct worker *w)
 {
 	free(w->zc);
+	free(w->erased);
 	fmt_codec_destroy(w->codec);
 	col_source_close(&w->src);
 }
@@ -314,8 +329,10 @@ static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct 
 			st = col_kdump_add_unwritten(p->out, err);
 		} else if (b->size[i] == 0) {
 			p->stats->pages_zero++;
+			col_erase_mark_written(p->erase, b->pfn[i]);
 			st = col_kdump_add_zero(p->out, err);
 		} else {
+			col_erase_mark_written(p->erase, b->pfn[i]);
 			if (b->flags[i] == 0)
 				p->stats->pages_raw++;
 			st = col_kdump_add_stored(p->out, base + b->off[i], b->size[i], b->flags[i],

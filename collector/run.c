@@ -1,5 +1,6 @@
 /* What every vmcore-save run shares: opening the source and the filters, and pass 1's windows. */
 #include "collector/collector-priv.h"
+#include "collector/erase-priv.h"
 #include "collector/vmlinux-priv.h"
 
 #include <stdlib.h>
@@ -46,6 +47,12 @@ enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 	r->stats = stats;
 	r->level = opt->dump_level;
 	r->range_end = UINT64_MAX;
+	if (opt->erase_config) {
+		/* a bad filter file fails before anything is read */
+		st = col_erase_cfg_read(opt->erase_config, &r->erase_cfg, err);
+		if (st != KD_OK)
+			return st;
+	}
 	if (opt->nr_reassemble)
 		st = col_source_open_set(&r->src, opt->reassemble_files, opt->nr_reassemble, err);
 	else
@@ -64,6 +71,9 @@ enum kd_status col_run_setup(struct col_run *r, const struct col_options *opt,
 			return st;
 	}
 	trim_to_memmap(&r->src);	/* after the filter: its model may read all memory */
+	st = col_erase_create(&r->src, opt, &r->erase_cfg, opt->warn, &r->erase, err);
+	if (st != KD_OK)
+		return kd_err_prefix(err, "--config '%s'", opt->erase_config);
 	stats->max_mapnr = r->src.max_pfn;
 	r->window = kib * 1024 * 8;
 	r->present = calloc(r->window / 64, sizeof(uint64_t));
@@ -78,9 +88,13 @@ void col_run_teardown(struct col_run *r)
 	free(r->present);
 	free(r->keep);
 	col_filter_destroy(r->filter);
+	col_erase_destroy(r->erase);
+	col_erase_cfg_free(r->erase_cfg);
 	col_source_close(&r->src);
 	r->present = r->keep = NULL;
 	r->filter = NULL;
+	r->erase = NULL;
+	r->erase_cfg = NULL;
 }
 
 bool col_run_stopped(const struct col_run *r)

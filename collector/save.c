@@ -1,5 +1,6 @@
 /* vmcore-save's run: source → bitmaps (filters) → pages (zero check, codec) → kdump file. */
 #include "collector/collector-priv.h"
+#include "collector/erase-priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,7 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 		.zero_pages = c->run.level & 1,
 		.system_zlib = c->run.opt->zlib_compat,
 		.threads = choose_threads(c->run.opt, c->run.codec),
+		.erase = c->run.erase,
 	};
 	uint64_t pfns[256];
 	size_t batch = col_pages_batch_size(), n = 0;
@@ -163,8 +165,18 @@ static enum kd_status save_file(struct save_ctx *c, const char *path,
 	stats->pages_dumpable += dumpable;
 	if (st == KD_OK)
 		st = col_kdump_begin_pages(&c->out, dumpable, c->run.level & 1, err);
+	col_erase_reset_marks(c->run.erase);
 	if (st == KD_OK)
 		st = write_pages(c, err);
+	if (st == KD_OK && c->run.erase) {
+		char *text;
+		size_t len;
+
+		st = col_erase_info(c->run.erase, &text, &len, err);
+		if (st == KD_OK)
+			st = col_kdump_add_eraseinfo(&c->out, text, len, err);
+		free(text);
+	}
 	if (st == KD_OK) {
 		st = col_kdump_finish(&c->out, true, err);
 	} else {

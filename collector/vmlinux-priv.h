@@ -46,10 +46,31 @@ bool col_vmlinux_build_id(const struct col_vmlinux *vl, char *buf, size_t len);
 /** Copy @len bytes of initialised data at link-time address @vaddr. */
 bool col_vmlinux_read(const struct col_vmlinux *vl, uint64_t vaddr, void *buf, size_t len);
 
-/* ---- vmlinux-keys.c: the VMCOREINFO keys a vmlinux can give ---- */
-
 /** Reads @len bytes of the dead kernel at kernel virtual address @vaddr (for pointer symbols). */
 typedef bool (*col_kread_fn)(void *ctx, uint64_t vaddr, void *buf, size_t len);
+
+/** An object of the dead kernel named by SYMBOL[.member...] (--config). */
+struct col_vl_place {
+	uint64_t vaddr;		/* where the object is */
+	uint64_t size;		/* sizeof its type (0: unknown) */
+	bool is_pointer;
+	bool to_char;		/* a pointer to char: a string */
+	bool to_void;		/* a pointer to void (or to a type of unknown size) */
+	uint64_t pointee_size;	/* sizeof what a typed pointer points to */
+	bool is_integer;	/* a base type of 1, 2, 4 or 8 bytes */
+	bool is_signed;
+};
+
+/**
+ * Find @expr, "SYMBOL[.member...]": the variable SYMBOL (named in col_vmlinux_open()'s
+ * @types) at its link-time address plus @kaslr, then each member in turn. A member of a
+ * pointer is reached through the pointer, whose value is read with @kread (as C's '->').
+ */
+enum kd_status col_vmlinux_place(const struct col_vmlinux *vl, const char *expr, uint64_t kaslr,
+				 col_kread_fn kread, void *kctx, struct col_vl_place *ret,
+				 struct kd_err *err);
+
+/* ---- vmlinux-keys.c: the VMCOREINFO keys a vmlinux can give ---- */
 
 /** Every type name col_vmlinux_open() should look for, NULL-terminated. */
 extern const char *const col_vmlinux_key_types[];

@@ -448,3 +448,162 @@ bool col_vmlinux_read(const struct col_vmlinux *vl, uint64_t vaddr, void *buf, s
 	}
 	return false;
 }
+
+/*
+ * The definition of the struct or union that @decl only declares (a pointer's type in a unit
+ * that never defines it): the first top-level DIE of the same tag and name that is not a
+ * declaration, in any unit. One pass over the units.
+ */
+static bool find_definition(const struct col_vmlinux *vl, Dwarf_Die *decl, Dwarf_Die *ret)
+{
+	const char *name = dwarf_diename(decl);
+	int tag = dwarf_tag(decl);
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, child;
+	Dwarf_Half version;
+	uint8_t unit_type;
+
+	if (!name)
+		return false;
+	while (dwarf_get_units(vl->dw, cu, &cu, &version, &unit_type, &cudie, NULL) == 0) {
+		if (dwarf_child(&cudie, &child) != 0)
+			continue;
+		do {
+			const char *n;
+
+			if (dwarf_tag(&child) != tag || is_declaration(&child))
+				continue;
+			n = dwarf_diename(&child);
+			if (n && !strcmp(n, name)) {
+				*ret = child;
+				return true;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	return false;
+}
+
+/* Fill @ret's type fields from the (unpeeled) type DIE @type. */
+static void describe(const struct col_vmlinux *vl, Dwarf_Die *type, struct col_vl_place *ret)
+{
+	Dwarf_Die t, to;
+	Dwarf_Word size;
+	Dwarf_Attribute a;
+	Dwarf_Word enc;
+
+	if (dwarf_peel_type(type, &t) != 0)
+		return;
+	if (dwarf_aggregate_size(&t, &size) == 0)
+		ret->size = size;
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type:
+		ret->is_pointer = true;
+		if (!ret->size)
+			ret->size = 8;
+		if (!peeled_type(&t, &to)) {
+			ret->to_void = true;
+			return;
+		}
+		if (dwarf_tag(&to) == DW_TAG_base_type && dwarf_attr(&to, DW_AT_encoding, &a) &&
+		    dwarf_formudata(&a, &enc) == 0 &&
+		    (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char))
+			ret->to_char = true;
+		else if ((dwarf_tag(&to) == DW_TAG_structure_type ||
+			  dwarf_tag(&to) == DW_TAG_union_type) && is_declaration(&to) &&
+			 find_definition(vl, &to, &to) && dwarf_aggregate_size(&to, &size) == 0 && size)
+			ret->pointee_size = size;
+		else if (dwarf_aggregate_size(&to, &size) == 0 && size)
+			ret->pointee_size = size;
+		else
+			ret->to_void = true;
+		return;
+	case DW_TAG_base_type:
+	case DW_TAG_enumeration_type:
+		ret->is_integer = ret->size == 1 || ret->size == 2 || ret->size == 4 || ret->size == 8;
+		if (dwarf_attr(&t, DW_AT_encoding, &a) && dwarf_formudata(&a, &enc) == 0)
+			ret->is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+		if (dwarf_tag(&t) == DW_TAG_base_type && dwarf_attr(&t, DW_AT_encoding, &a) &&
+		    dwarf_formudata(&a, &enc) == 0 && enc == DW_ATE_float)
+			ret->is_integer = false;
+		return;
+	default:
+		return;
+	}
+}
+
+enum kd_status col_vmlinux_place(const struct col_vmlinux *vl, const char *expr, uint64_t kaslr,
+				 col_kread_fn kread, void *kctx, struct col_vl_place *ret,
+				 struct kd_err *err)
+{
+	char name[256];
+	const char *p = expr, *dot = strchr(expr, '.');
+	size_t n = dot ? (size_t)(dot - expr) : strlen(expr);
+	const struct found *f;
+	Dwarf_Die type;
+	Dwarf_Attribute a;
+	uint64_t addr;
+
+	memset(ret, 0, sizeof(*ret));
+	if (n == 0 || n >= sizeof(name))
+		return kd_err_set(err, KD_ERR_INVALID, "'%s' is not SYMBOL[.member...]", expr);
+	memcpy(name, p, n);
+	name[n] = '\0';
+	f = find_slot(vl, name);
+	if (!col_vmlinux_symbol(vl, name, &addr))
+		return kd_err_set(err, KD_ERR_NODATA, "symbol '%s' is not in the vmlinux", name);
+	if (!f || !f->have[TC_VAR])
+		return kd_err_set(err, KD_ERR_NODATA, "symbol '%s' has no variable in the DWARF", name);
+	{
+		Dwarf_Die var = f->die[TC_VAR];
+
+		if (!dwarf_attr_integrate(&var, DW_AT_type, &a) || !dwarf_formref_die(&a, &type))
+			return kd_err_set(err, KD_ERR_NODATA, "variable '%s' has no type", name);
+	}
+	addr += kaslr;
+	p += n;
+	while (*p == '.') {
+		Dwarf_Die t, m;
+		uint64_t off;
+
+		p++;
+		dot = strchr(p, '.');
+		n = dot ? (size_t)(dot - p) : strlen(p);
+		if (n == 0 || n >= sizeof(name))
+			return kd_err_set(err, KD_ERR_INVALID, "'%s' is not SYMBOL[.member...]", expr);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (dwarf_peel_type(&type, &t) != 0)
+			return kd_err_set(err, KD_ERR_NODATA, "no type before '.%s' in '%s'", name, expr);
+		if (dwarf_tag(&t) == DW_TAG_pointer_type) {
+			uint64_t ptr;
+
+			if (!kread(kctx, addr, &ptr, sizeof(ptr)))
+				return kd_err_set(err, KD_ERR_NODATA,
+						  "cannot read the pointer before '.%s' in '%s' at %#llx",
+						  name, expr, (unsigned long long)addr);
+			if (!ptr)
+				return kd_err_set(err, KD_ERR_NODATA,
+						  "the pointer before '.%s' in '%s' is NULL", name, expr);
+			if (!peeled_type(&t, &t))
+				return kd_err_set(err, KD_ERR_NODATA,
+						  "'.%s' in '%s': the pointer is void *", name, expr);
+			addr = ptr;
+		}
+		if (dwarf_tag(&t) != DW_TAG_structure_type && dwarf_tag(&t) != DW_TAG_union_type)
+			return kd_err_set(err, KD_ERR_INVALID, "'.%s' in '%s': not a struct or union",
+					  name, expr);
+		if (is_declaration(&t) && !find_definition(vl, &t, &t))
+			return kd_err_set(err, KD_ERR_NODATA, "'.%s' in '%s': the type is only declared",
+					  name, expr);
+		if (!find_member(&t, name, 0, &m, &off))
+			return kd_err_set(err, KD_ERR_NODATA, "'%.*s' has no member '%s'",
+					  (int)(p - expr - 1), expr, name);
+		addr += off;
+		if (!dwarf_attr_integrate(&m, DW_AT_type, &a) || !dwarf_formref_die(&a, &type))
+			return kd_err_set(err, KD_ERR_NODATA, "member '%s' has no type", name);
+		p += n;
+	}
+	ret->vaddr = addr;
+	describe(vl, &type, ret);
+	return KD_OK;
+}

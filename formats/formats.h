@@ -225,6 +225,8 @@ struct fmt_kdump_info {
 	bool split;			/* one file of a --split set */
 	uint64_t start_pfn;		/* split range [start_pfn, end_pfn) */
 	uint64_t end_pfn;
+	uint64_t eraseinfo_off;		/* --config: "erase ..." lines after the page data */
+	uint64_t eraseinfo_size;	/* 0: none (both fields stay 0 in the sub-header) */
 };
 
 /**

@@ -105,6 +105,10 @@ void fmt_kdump_encode_subhdr(const struct fmt_kdump_info *info, const struct fmt
 		put_le64(buf + SH_OFFSET_NOTE, note_off);
 		put_le64(buf + SH_SIZE_NOTE, info->notes_size);
 	}
+	if (info->eraseinfo_size) {
+		put_le64(buf + SH_OFFSET_ERASEINFO, info->eraseinfo_off);
+		put_le64(buf + SH_SIZE_ERASEINFO, info->eraseinfo_size);
+	}
 	put_le64(buf + SH_START_PFN_64, start);
 	put_le64(buf + SH_END_PFN_64, end);
 	put_le64(buf + SH_MAX_MAPNR_64, info->max_mapnr);
