@@ -76,6 +76,12 @@ void col_source_dumpable(const struct col_source *src, uint64_t start, uint64_t 
 /** Read physical memory (for the filters and the utsname). */
 enum kd_status col_source_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
 				    struct kd_err *err);
+/**
+ * A kdump input's eraseinfo text (every file of a --reassemble set, in order): malloc'ed, or
+ * NULL with *@len 0 when there is none. Re-filtering keeps it.
+ */
+enum kd_status col_source_eraseinfo(const struct col_source *src, char **ret, size_t *len,
+				    struct kd_err *err);
 /** The direct-map offset (vaddr - paddr) seen in the PT_LOADs, or 0. */
 uint64_t col_source_page_offset(const struct col_source *src);
 

@@ -37,6 +37,8 @@ struct elf_ctx {
 	size_t buf_len;
 	uint64_t buf_off;
 	uint8_t *erased;	/* --config: one page with its erased bytes poisoned */
+	uint8_t *enote;		/* --config: the ERASEINFO note after the input's notes */
+	size_t enote_len;
 };
 
 static enum kd_status bits_write(struct elf_ctx *e, uint64_t start, const uint64_t *w, size_t nw,
@@ -215,8 +217,10 @@ static enum kd_status write_headers(struct elf_ctx *e, uint32_t flags, struct kd
 	size_t eh = fmt_elf_ehdr_size(vc->elf_class), ph = fmt_elf_phdr_size(vc->elf_class);
 	size_t len = eh + ph * (e->nsegs + 1);
 	uint8_t *h = calloc(1, len);
+	/* p_memsz leaves the ERASEINFO note out, as makedumpfile 1.7.2 writes it */
 	struct fmt_elf_phdr note = {
-		.type = PT_NOTE, .offset = len, .filesz = vc->notes_size, .memsz = vc->notes_size,
+		.type = PT_NOTE, .offset = len, .filesz = vc->notes_size + e->enote_len,
+		.memsz = vc->notes_size,
 	};
 	enum kd_status st;
 
@@ -294,7 +298,8 @@ static enum kd_status elf_pass2(struct elf_ctx *e, struct kd_err *err)
 	const struct fmt_vmcore *vc = e->run.src.vc;
 	uint64_t ps = e->run.src.page_size;
 	uint64_t pos = fmt_elf_ehdr_size(vc->elf_class) +
-		       fmt_elf_phdr_size(vc->elf_class) * (e->nsegs + 1) + vc->notes_size;
+		       fmt_elf_phdr_size(vc->elf_class) * (e->nsegs + 1) + vc->notes_size +
+		       e->enote_len;
 	struct col_progress prog;
 	uint64_t done = 0;
 	enum kd_status st;
@@ -308,6 +313,8 @@ static enum kd_status elf_pass2(struct elf_ctx *e, struct kd_err *err)
 		return st;
 	e->buf_off = fmt_elf_ehdr_size(vc->elf_class) + fmt_elf_phdr_size(vc->elf_class) * (e->nsegs + 1);
 	st = out_add(e, vc->notes, vc->notes_size, err);
+	if (st == KD_OK && e->enote_len)
+		st = out_add(e, e->enote, e->enote_len, err);
 	col_progress_start(&prog, stderr, e->run.opt->show_progress, "Copying data",
 			   e->run.stats->pages_dumpable);
 	for (size_t i = 0; i < e->nsegs && st == KD_OK; i++) {
@@ -328,6 +335,46 @@ static enum kd_status elf_pass2(struct elf_ctx *e, struct kd_err *err)
 	if (st == KD_OK)
 		col_progress_end(&prog, done + e->run.stats->pages_read_failed);
 	return st;
+}
+
+static bool kept_cb(void *ctx, uint64_t pfn)
+{
+	return bit_kept(ctx, pfn);
+}
+
+/*
+ * --config: the commands with bytes in a kept page, as an ELF note "ERASEINFO" (type 0) whose
+ * text is the kdump eraseinfo's; known before pass 2, as the headers come first.
+ */
+static enum kd_status erase_note(struct elf_ctx *e, struct kd_err *err)
+{
+	bool big = e->run.src.vc->big_endian;
+	static const char name[] = "ERASEINFO";
+	size_t len, namesz = sizeof(name), off;
+	char *text;
+	enum kd_status st;
+
+	col_erase_mark_kept(e->run.erase, kept_cb, e);
+	st = col_erase_info(e->run.erase, &text, &len, err);
+	if (st != KD_OK || !len)
+		return st;
+	off = 12 + (namesz + 3) / 4 * 4;
+	e->enote_len = off + (len + 3) / 4 * 4;
+	e->enote = calloc(1, e->enote_len);
+	if (!e->enote) {
+		free(text);
+		e->enote_len = 0;
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	}
+	uint32_t words[3] = { (uint32_t)namesz, (uint32_t)len, 0 };
+
+	for (size_t i = 0; i < 3; i++)
+		for (size_t b = 0; b < 4; b++)
+			e->enote[4 * i + b] = (uint8_t)(words[i] >> (big ? 8 * (3 - b) : 8 * b));
+	memcpy(e->enote + 12, name, namesz);
+	memcpy(e->enote + off, text, len);
+	free(text);
+	return KD_OK;
 }
 
 static enum kd_status elf_prepare(struct elf_ctx *e, const struct col_options *opt,
@@ -355,6 +402,8 @@ static enum kd_status elf_prepare(struct elf_ctx *e, const struct col_options *o
 		st = split_load(e, i, err);
 	if (st == KD_OK && e->nsegs + 1 > 0xfffe)
 		st = kd_err_set(err, KD_ERR_NOTIMPL, "too many ELF segments (%zu) for -E", e->nsegs);
+	if (st == KD_OK && e->run.erase)
+		st = erase_note(e, err);
 	return st;
 }
 
@@ -398,6 +447,7 @@ enum kd_status col_save_elf(const struct col_options *opt, struct col_stats *sta
 	free(e.segs);
 	free(e.buf);
 	free(e.erased);
+	free(e.enote);
 	col_run_teardown(&e.run);
 	stats->seconds = col_elapsed(&t0);
 	return st;

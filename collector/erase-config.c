@@ -52,16 +52,61 @@ static bool parse_size(const char *s, uint64_t *ret)
 static enum kd_status add_cmd(struct col_erase_cfg *cfg, const struct col_erase_cmd *c,
 			      struct kd_err *err)
 {
-	if (cfg->ncmds == cfg->cap) {
-		size_t cap = cfg->cap ? 2 * cfg->cap : 16;
-		struct col_erase_cmd *n = realloc(cfg->cmds, cap * sizeof(*n));
+	struct col_erase_cmd *n = col_erase_grow(cfg->cmds, cfg->ncmds, &cfg->cap, sizeof(*n));
 
-		if (!n)
-			return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
-		cfg->cmds = n;
-		cfg->cap = cap;
-	}
+	if (!n)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	cfg->cmds = n;
 	cfg->cmds[cfg->ncmds++] = *c;
+	return KD_OK;
+}
+
+static enum kd_status add_loop(struct col_erase_cfg *cfg, const struct col_erase_loop *l,
+			       struct kd_err *err)
+{
+	struct col_erase_loop *n = col_erase_grow(cfg->loops, cfg->nloops, &cfg->loops_cap,
+						  sizeof(*n));
+
+	if (!n)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	cfg->loops = n;
+	cfg->loops[cfg->nloops++] = *l;
+	return KD_OK;
+}
+
+static bool is_name(const char *s, size_t max)
+{
+	return strlen(s) < max && is_expr(s) && !strchr(s, '.');
+}
+
+/* "for ID in LIST", "... via NEXT", "... within STRUCT:MEMBER" */
+static enum kd_status parse_for(char **w, size_t n, struct col_erase_loop *l, struct kd_err *err)
+{
+	char *colon;
+
+	if ((n != 4 && n != 6) || strcmp(w[2], "in") || !is_name(w[1], sizeof(l->id)) ||
+	    strlen(w[3]) >= sizeof(l->list) || !is_expr(w[3]))
+		return kd_err_set(err, KD_ERR_INVALID, "expected 'for ID in SYMBOL[.member...] "
+				  "[via NEXT | within STRUCT:MEMBER]'");
+	snprintf(l->id, sizeof(l->id), "%s", w[1]);
+	snprintf(l->list, sizeof(l->list), "%s", w[3]);
+	l->kind = COL_LOOP_ARRAY;
+	if (n == 4)
+		return KD_OK;
+	if (!strcmp(w[4], "via") && is_name(w[5], sizeof(l->next))) {
+		l->kind = COL_LOOP_VIA;
+		snprintf(l->next, sizeof(l->next), "%s", w[5]);
+		return KD_OK;
+	}
+	colon = strchr(w[5], ':');
+	if (strcmp(w[4], "within") || !colon)
+		return kd_err_set(err, KD_ERR_INVALID, "expected 'via NEXT' or 'within STRUCT:MEMBER'");
+	*colon = '\0';
+	if (!is_name(w[5], sizeof(l->sname)) || !is_name(colon + 1, sizeof(l->smember)))
+		return kd_err_set(err, KD_ERR_INVALID, "expected 'within STRUCT:MEMBER'");
+	l->kind = COL_LOOP_WITHIN;
+	snprintf(l->sname, sizeof(l->sname), "%s", w[5]);
+	snprintf(l->smember, sizeof(l->smember), "%s", colon + 1);
 	return KD_OK;
 }
 
@@ -116,13 +161,14 @@ enum kd_status col_erase_cfg_parse(const char *text, size_t len, const char *pat
 	char module[64] = "vmlinux";
 	enum kd_status st = KD_OK;
 	unsigned lineno = 0;
+	int loop = -1;		/* the open for ... endfor */
 
 	if (!cfg)
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 	for (const char *p = text; p < text + len && st == KD_OK;) {
 		const char *e = memchr(p, '\n', (size_t)(text + len - p));
 		size_t n = e ? (size_t)(e - p) : (size_t)(text + len - p);
-		char line[1024], *w[6], *hash;
+		char line[1024], *w[7], *hash;
 		size_t nw;
 
 		lineno++;
@@ -137,7 +183,7 @@ enum kd_status col_erase_cfg_parse(const char *text, size_t len, const char *pat
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
-		nw = split_words(line, w, 5);
+		nw = split_words(line, w, 7);
 		if (nw == 0)
 			continue;
 		if (w[0][0] == '[') {
@@ -151,28 +197,62 @@ enum kd_status col_erase_cfg_parse(const char *text, size_t len, const char *pat
 			snprintf(module, sizeof(module), "%.*s", (int)(l - 2), w[0] + 1);
 			continue;
 		}
-		if (!strcmp(w[0], "for") || !strcmp(w[0], "endfor")) {
-			st = kd_err_set(err, KD_ERR_NOTIMPL,
-					"'%s' line %u: loops (for ... endfor) are not supported by vmcore-save",
-					path, lineno);
-			break;
+		if (!strcmp(w[0], "for")) {
+			struct col_erase_loop l = { .line = lineno };
+
+			if (loop >= 0)
+				st = kd_err_set(err, KD_ERR_INVALID, "loops do not nest (the loop of line %u "
+						"has no 'endfor')", cfg->loops[loop].line);
+			else if (nw > 6)
+				st = kd_err_set(err, KD_ERR_INVALID, "expected 'for ID in SYMBOL[.member...] "
+						"[via NEXT | within STRUCT:MEMBER]'");
+			else
+				st = parse_for(w, nw, &l, err);
+			if (st == KD_OK)
+				st = add_loop(cfg, &l, err);
+			if (st != KD_OK) {
+				kd_err_prefix(err, "'%s' line %u", path, lineno);
+				break;
+			}
+			loop = (int)cfg->nloops - 1;
+			continue;
+		}
+		if (!strcmp(w[0], "endfor")) {
+			if (loop < 0 || nw != 1) {
+				st = kd_err_set(err, KD_ERR_INVALID, "'%s' line %u: 'endfor' %s", path,
+						lineno, loop < 0 ? "without 'for'" : "takes nothing after it");
+				break;
+			}
+			loop = -1;
+			continue;
 		}
 		if (strcmp(w[0], "erase")) {
 			st = kd_err_set(err, KD_ERR_INVALID, "'%s' line %u: unknown command '%s'", path,
 					lineno, w[0]);
 			break;
 		}
-		struct col_erase_cmd c = { .line = lineno };
+		struct col_erase_cmd c = { .line = lineno, .loop = loop };
 
 		snprintf(c.module, sizeof(c.module), "%s", module);
 		st = nw > 4 ? kd_err_set(err, KD_ERR_INVALID,
 					 "expected 'erase SYMBOL[.member...] [size SIZE|nullify]'")
 			    : parse_erase(w, nw, &c, err);
+		if (st == KD_OK && loop >= 0) {
+			const char *id = cfg->loops[loop].id;
+			size_t l = strlen(id);
+
+			if (strncmp(c.expr, id, l) || (c.expr[l] && c.expr[l] != '.'))
+				st = kd_err_set(err, KD_ERR_INVALID, "inside the loop of line %u, erase "
+						"%s[.member...]", cfg->loops[loop].line, id);
+		}
 		if (st != KD_OK)
 			kd_err_prefix(err, "'%s' line %u", path, lineno);
 		else
 			st = add_cmd(cfg, &c, err);
 	}
+	if (st == KD_OK && loop >= 0)
+		st = kd_err_set(err, KD_ERR_INVALID, "'%s' line %u: 'for' without 'endfor'", path,
+				cfg->loops[loop].line);
 	if (st != KD_OK) {
 		col_erase_cfg_free(cfg);
 		return st;
@@ -212,5 +292,6 @@ void col_erase_cfg_free(struct col_erase_cfg *cfg)
 	if (!cfg)
 		return;
 	free(cfg->cmds);
+	free(cfg->loops);
 	free(cfg);
 }

@@ -6,8 +6,24 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "formats/error.h"
+
+/** Room for element @n of the array @arr (@cap allocated, @size bytes each): the array, maybe
+ *  moved, or NULL (out of memory; @arr is still valid). */
+static inline void *col_erase_grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	p = realloc(arr, ncap * size);
+	if (p)
+		*cap = ncap;
+	return p;
+}
 
 /* ---- erase-config.c: the file's commands ---- */
 enum col_erase_how {
@@ -17,7 +33,24 @@ enum col_erase_how {
 	COL_ERASE_NULLIFY,	/* the pointer itself becomes NULL */
 };
 
+enum col_erase_loop_kind {
+	COL_LOOP_ARRAY,		/* for ID in ARRAY */
+	COL_LOOP_VIA,		/* for ID in STRUCT via NEXT: a NULL-ended or circular list */
+	COL_LOOP_WITHIN,	/* for ID in LIST_HEAD within STRUCT:MEMBER */
+};
+
+struct col_erase_loop {
+	char id[64];
+	char list[256];		/* SYMBOL[.member...] */
+	enum col_erase_loop_kind kind;
+	char next[64];		/* COL_LOOP_VIA */
+	char sname[64];		/* COL_LOOP_WITHIN */
+	char smember[64];
+	unsigned line;
+};
+
 struct col_erase_cmd {
+	int loop;		/* index in cfg->loops, -1 outside a loop (expr then starts with its id) */
 	char module[64];	/* the [section]: "vmlinux", or a module (not supported: skipped) */
 	char expr[256];		/* SYMBOL[.member...] */
 	enum col_erase_how how;
@@ -30,6 +63,9 @@ struct col_erase_cfg {
 	struct col_erase_cmd *cmds;
 	size_t ncmds;
 	size_t cap;
+	struct col_erase_loop *loops;
+	size_t nloops;
+	size_t loops_cap;
 };
 
 /** Parse a filter file's text (@path names it in errors: "'PATH' line N: ..."). */
@@ -60,6 +96,9 @@ bool col_erase_touches(const struct col_erase *e, uint64_t pfn);
 void col_erase_apply(const struct col_erase *e, uint64_t pfn, uint8_t *page);
 /** The writer's record: page @pfn went to the file (one thread only). */
 void col_erase_mark_written(struct col_erase *e, uint64_t pfn);
+/** Mark the commands with bytes in a page for which @kept(@ctx, pfn) is true (-E: before
+ *  the pages are written, from the keep bitmap). */
+void col_erase_mark_kept(struct col_erase *e, bool (*kept)(void *ctx, uint64_t pfn), void *ctx);
 /** Forget the marks (the next file of a --split set). */
 void col_erase_reset_marks(struct col_erase *e);
 /**

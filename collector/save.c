@@ -144,6 +144,34 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 	return st;
 }
 
+/* The erase info: a re-filtered dump's own, then the lines of this run's --config. */
+static enum kd_status write_eraseinfo(struct save_ctx *c, struct kd_err *err)
+{
+	char *old = NULL, *text = NULL, *both;
+	size_t old_len = 0, len = 0;
+	enum kd_status st;
+
+	st = col_source_eraseinfo(&c->run.src, &old, &old_len, err);
+	if (st == KD_OK)
+		st = col_erase_info(c->run.erase, &text, &len, err);
+	if (st == KD_OK && old_len + len) {
+		both = malloc(old_len + len);
+		if (!both) {
+			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+		} else {
+			if (old_len)
+				memcpy(both, old, old_len);
+			if (len)
+				memcpy(both + old_len, text, len);
+			st = col_kdump_add_eraseinfo(&c->out, both, old_len + len, err);
+			free(both);
+		}
+	}
+	free(old);
+	free(text);
+	return st;
+}
+
 /* One kdump file: pass 1 (bitmaps), pass 2 (pages); on failure it stays, marked incomplete. */
 static enum kd_status save_file(struct save_ctx *c, const char *path,
 				const struct fmt_kdump_info *info, struct kd_err *err)
@@ -168,15 +196,8 @@ static enum kd_status save_file(struct save_ctx *c, const char *path,
 	col_erase_reset_marks(c->run.erase);
 	if (st == KD_OK)
 		st = write_pages(c, err);
-	if (st == KD_OK && c->run.erase) {
-		char *text;
-		size_t len;
-
-		st = col_erase_info(c->run.erase, &text, &len, err);
-		if (st == KD_OK)
-			st = col_kdump_add_eraseinfo(&c->out, text, len, err);
-		free(text);
-	}
+	if (st == KD_OK)
+		st = write_eraseinfo(c, err);
 	if (st == KD_OK) {
 		st = col_kdump_finish(&c->out, true, err);
 	} else {

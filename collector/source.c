@@ -615,3 +615,38 @@ uint64_t col_source_page_offset(const struct col_source *src)
 	}
 	return off;
 }
+
+enum kd_status col_source_eraseinfo(const struct col_source *src, char **ret, size_t *len,
+				    struct kd_err *err)
+{
+	char *buf = NULL;
+	size_t n = 0;
+
+	*ret = NULL;
+	*len = 0;
+	for (size_t f = 0; src->kd && f <= src->nx; f++) {
+		const struct fmt_kdump *kd = f ? src->xkd[f - 1] : src->kd;
+		struct fmt_input *in = f ? src->xin[f - 1] : src->in;
+		const struct fmt_kdump_info *ki = fmt_kdump_get_info(kd);
+		char *nb;
+		enum kd_status st;
+
+		if (!ki->eraseinfo_size)
+			continue;
+		nb = realloc(buf, n + ki->eraseinfo_size);
+		if (!nb) {
+			free(buf);
+			return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+		}
+		buf = nb;
+		st = fmt_input_read(in, ki->eraseinfo_off, buf + n, ki->eraseinfo_size, err);
+		if (st != KD_OK) {
+			free(buf);
+			return kd_err_prefix(err, "reading the erase info of '%s'", fmt_input_name(in));
+		}
+		n += ki->eraseinfo_size;
+	}
+	*ret = buf;
+	*len = n;
+	return KD_OK;
+}

@@ -49,16 +49,24 @@ bool col_vmlinux_read(const struct col_vmlinux *vl, uint64_t vaddr, void *buf, s
 /** Reads @len bytes of the dead kernel at kernel virtual address @vaddr (for pointer symbols). */
 typedef bool (*col_kread_fn)(void *ctx, uint64_t vaddr, void *buf, size_t len);
 
-/** An object of the dead kernel named by SYMBOL[.member...] (--config). */
+/* ---- vmlinux-place.c: objects named by SYMBOL[.member...] (--config) ---- */
+
+/** An object of the dead kernel; types are DWARF DIE offsets (0: unknown). */
 struct col_vl_place {
 	uint64_t vaddr;		/* where the object is */
+	uint64_t type;		/* its type */
 	uint64_t size;		/* sizeof its type (0: unknown) */
 	bool is_pointer;
 	bool to_char;		/* a pointer to char: a string */
 	bool to_void;		/* a pointer to void (or to a type of unknown size) */
-	uint64_t pointee_size;	/* sizeof what a typed pointer points to */
+	uint64_t pointee;	/* the type a typed pointer points to */
+	uint64_t pointee_size;	/* its size */
 	bool is_integer;	/* a base type of 1, 2, 4 or 8 bytes */
 	bool is_signed;
+	bool is_array;
+	uint64_t count;		/* array elements */
+	uint64_t elem;		/* array element type */
+	uint64_t elem_size;
 };
 
 /**
@@ -69,6 +77,15 @@ struct col_vl_place {
 enum kd_status col_vmlinux_place(const struct col_vmlinux *vl, const char *expr, uint64_t kaslr,
 				 col_kread_fn kread, void *kctx, struct col_vl_place *ret,
 				 struct kd_err *err);
+/** As col_vmlinux_place(), from the object @base: @members is "member[.member...]" or "". */
+enum kd_status col_vmlinux_members(const struct col_vmlinux *vl, const struct col_vl_place *base,
+				   const char *members, col_kread_fn kread, void *kctx,
+				   struct col_vl_place *ret, struct kd_err *err);
+/** Describe the object of type @type at @vaddr; false if the type is unknown. */
+bool col_vmlinux_at(const struct col_vmlinux *vl, uint64_t vaddr, uint64_t type,
+		    struct col_vl_place *ret);
+/** The struct/union (or typedef of one) @name given to col_vmlinux_open(), as a type. */
+bool col_vmlinux_struct(const struct col_vmlinux *vl, const char *name, uint64_t *ret);
 
 /* ---- vmlinux-keys.c: the VMCOREINFO keys a vmlinux can give ---- */
 

@@ -1,5 +1,6 @@
 /* A debug vmlinux read with libelf and libdw: symbols, type sizes, member offsets, enumerators. */
 #include "collector/vmlinux-priv.h"
+#include "collector/vmlinux-dw.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -11,38 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_NEST 8	/* anonymous struct/union levels searched for a member */
 
-enum type_class {
-	TC_AGG,		/* struct, union or typedef */
-	TC_ENUM,
-	TC_VAR,
-	TC_COUNT,
-};
-
-struct found {
-	const char *name;
-	bool have[TC_COUNT];
-	bool agg_is_typedef;
-	Dwarf_Die die[TC_COUNT];
-};
-
-struct wanted_sym {
-	const char *name;
-	uint64_t value;
-	bool have;
-};
-
-struct col_vmlinux {
-	int fd;
-	Elf *elf;
-	Dwarf *dw;
-	uint16_t machine;
-	struct found *types;
-	size_t nr_types;
-};
-
-static struct found *find_slot(const struct col_vmlinux *vl, const char *name)
+struct found *vl_find_slot(const struct col_vmlinux *vl, const char *name)
 {
 	for (size_t i = 0; i < vl->nr_types; i++)
 		if (!strcmp(vl->types[i].name, name))
@@ -50,7 +21,7 @@ static struct found *find_slot(const struct col_vmlinux *vl, const char *name)
 	return NULL;
 }
 
-static bool is_declaration(Dwarf_Die *die)
+bool vl_is_declaration(Dwarf_Die *die)
 {
 	Dwarf_Attribute a;
 	bool flag = false;
@@ -86,11 +57,11 @@ static void consider_die(struct col_vmlinux *vl, Dwarf_Die *die)
 	const char *name = dwarf_diename(die);
 	struct found *f;
 
-	if (!name || !(f = find_slot(vl, name)))
+	if (!name || !(f = vl_find_slot(vl, name)))
 		return;
 	if (f->have[tc] && !(tc == TC_AGG && f->agg_is_typedef && !is_typedef))
 		return;
-	if (is_declaration(die))
+	if (vl_is_declaration(die))
 		return;
 	f->die[tc] = *die;
 	f->have[tc] = true;
@@ -212,7 +183,7 @@ bool col_vmlinux_symbol(const struct col_vmlinux *vl, const char *name, uint64_t
 }
 
 /* The type of @die with typedefs and qualifiers removed. */
-static bool peeled_type(Dwarf_Die *die, Dwarf_Die *ret)
+bool vl_peeled_type(Dwarf_Die *die, Dwarf_Die *ret)
 {
 	Dwarf_Attribute a;
 	Dwarf_Die t;
@@ -222,9 +193,9 @@ static bool peeled_type(Dwarf_Die *die, Dwarf_Die *ret)
 	return dwarf_peel_type(&t, ret) == 0;
 }
 
-static bool agg_die(const struct col_vmlinux *vl, const char *name, Dwarf_Die *ret)
+bool vl_agg_die(const struct col_vmlinux *vl, const char *name, Dwarf_Die *ret)
 {
-	const struct found *f = find_slot(vl, name);
+	const struct found *f = vl_find_slot(vl, name);
 
 	if (!f || !f->have[TC_AGG])
 		return false;
@@ -239,7 +210,7 @@ static bool agg_die(const struct col_vmlinux *vl, const char *name, Dwarf_Die *r
 
 bool col_vmlinux_size(const struct col_vmlinux *vl, const char *name, uint64_t *ret)
 {
-	const struct found *f = find_slot(vl, name);
+	const struct found *f = vl_find_slot(vl, name);
 	Dwarf_Die d;
 	Dwarf_Word size;
 
@@ -276,7 +247,7 @@ static bool member_location(Dwarf_Die *m, uint64_t *ret)
 }
 
 /* Find member @name in struct/union @agg (anonymous members searched too). */
-static bool find_member(Dwarf_Die *agg, const char *name, int depth, Dwarf_Die *ret_die,
+bool vl_find_member(Dwarf_Die *agg, const char *name, int depth, Dwarf_Die *ret_die,
 			uint64_t *ret_off)
 {
 	Dwarf_Die m;
@@ -296,13 +267,13 @@ static bool find_member(Dwarf_Die *agg, const char *name, int depth, Dwarf_Die *
 			*ret_off = loc;
 			return true;
 		}
-		if (mname || !peeled_type(&m, &t))
+		if (mname || !vl_peeled_type(&m, &t))
 			continue;
 		if (dwarf_tag(&t) != DW_TAG_structure_type && dwarf_tag(&t) != DW_TAG_union_type)
 			continue;
 		uint64_t inner;
 
-		if (find_member(&t, name, depth + 1, ret_die, &inner)) {
+		if (vl_find_member(&t, name, depth + 1, ret_die, &inner)) {
 			*ret_off = loc + inner;
 			return true;
 		}
@@ -316,14 +287,14 @@ bool col_vmlinux_offset(const struct col_vmlinux *vl, const char *type, const ch
 	Dwarf_Die agg, m;
 	uint64_t off;
 
-	if (!agg_die(vl, type, &agg) || !find_member(&agg, member, 0, &m, &off))
+	if (!vl_agg_die(vl, type, &agg) || !vl_find_member(&agg, member, 0, &m, &off))
 		return false;
 	*ret = off;
 	return true;
 }
 
 /* Element count of the (outermost dimension of the) array type @arr. */
-static bool array_length(Dwarf_Die *arr, uint64_t *ret)
+bool vl_array_length(Dwarf_Die *arr, uint64_t *ret)
 {
 	Dwarf_Die sub;
 	Dwarf_Attribute a;
@@ -353,26 +324,26 @@ bool col_vmlinux_member_length(const struct col_vmlinux *vl, const char *type,
 	Dwarf_Die agg, m, t;
 	uint64_t off;
 
-	return agg_die(vl, type, &agg) && find_member(&agg, member, 0, &m, &off) &&
-	       peeled_type(&m, &t) && array_length(&t, ret);
+	return vl_agg_die(vl, type, &agg) && vl_find_member(&agg, member, 0, &m, &off) &&
+	       vl_peeled_type(&m, &t) && vl_array_length(&t, ret);
 }
 
 static bool var_type(const struct col_vmlinux *vl, const char *var, Dwarf_Die *ret)
 {
-	const struct found *f = find_slot(vl, var);
+	const struct found *f = vl_find_slot(vl, var);
 	Dwarf_Die d;
 
 	if (!f || !f->have[TC_VAR])
 		return false;
 	d = f->die[TC_VAR];
-	return peeled_type(&d, ret);
+	return vl_peeled_type(&d, ret);
 }
 
 bool col_vmlinux_var_length(const struct col_vmlinux *vl, const char *var, uint64_t *ret)
 {
 	Dwarf_Die t;
 
-	return var_type(vl, var, &t) && array_length(&t, ret);
+	return var_type(vl, var, &t) && vl_array_length(&t, ret);
 }
 
 bool col_vmlinux_var_is_pointer(const struct col_vmlinux *vl, const char *var)
@@ -385,7 +356,7 @@ bool col_vmlinux_var_is_pointer(const struct col_vmlinux *vl, const char *var)
 bool col_vmlinux_enumerator(const struct col_vmlinux *vl, const char *enum_name, const char *name,
 			    int64_t *ret)
 {
-	const struct found *f = find_slot(vl, enum_name);
+	const struct found *f = vl_find_slot(vl, enum_name);
 	Dwarf_Die e, c;
 
 	if (!f || !f->have[TC_ENUM])
@@ -447,163 +418,4 @@ bool col_vmlinux_read(const struct col_vmlinux *vl, uint64_t vaddr, void *buf, s
 		return true;
 	}
 	return false;
-}
-
-/*
- * The definition of the struct or union that @decl only declares (a pointer's type in a unit
- * that never defines it): the first top-level DIE of the same tag and name that is not a
- * declaration, in any unit. One pass over the units.
- */
-static bool find_definition(const struct col_vmlinux *vl, Dwarf_Die *decl, Dwarf_Die *ret)
-{
-	const char *name = dwarf_diename(decl);
-	int tag = dwarf_tag(decl);
-	Dwarf_CU *cu = NULL;
-	Dwarf_Die cudie, child;
-	Dwarf_Half version;
-	uint8_t unit_type;
-
-	if (!name)
-		return false;
-	while (dwarf_get_units(vl->dw, cu, &cu, &version, &unit_type, &cudie, NULL) == 0) {
-		if (dwarf_child(&cudie, &child) != 0)
-			continue;
-		do {
-			const char *n;
-
-			if (dwarf_tag(&child) != tag || is_declaration(&child))
-				continue;
-			n = dwarf_diename(&child);
-			if (n && !strcmp(n, name)) {
-				*ret = child;
-				return true;
-			}
-		} while (dwarf_siblingof(&child, &child) == 0);
-	}
-	return false;
-}
-
-/* Fill @ret's type fields from the (unpeeled) type DIE @type. */
-static void describe(const struct col_vmlinux *vl, Dwarf_Die *type, struct col_vl_place *ret)
-{
-	Dwarf_Die t, to;
-	Dwarf_Word size;
-	Dwarf_Attribute a;
-	Dwarf_Word enc;
-
-	if (dwarf_peel_type(type, &t) != 0)
-		return;
-	if (dwarf_aggregate_size(&t, &size) == 0)
-		ret->size = size;
-	switch (dwarf_tag(&t)) {
-	case DW_TAG_pointer_type:
-		ret->is_pointer = true;
-		if (!ret->size)
-			ret->size = 8;
-		if (!peeled_type(&t, &to)) {
-			ret->to_void = true;
-			return;
-		}
-		if (dwarf_tag(&to) == DW_TAG_base_type && dwarf_attr(&to, DW_AT_encoding, &a) &&
-		    dwarf_formudata(&a, &enc) == 0 &&
-		    (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char))
-			ret->to_char = true;
-		else if ((dwarf_tag(&to) == DW_TAG_structure_type ||
-			  dwarf_tag(&to) == DW_TAG_union_type) && is_declaration(&to) &&
-			 find_definition(vl, &to, &to) && dwarf_aggregate_size(&to, &size) == 0 && size)
-			ret->pointee_size = size;
-		else if (dwarf_aggregate_size(&to, &size) == 0 && size)
-			ret->pointee_size = size;
-		else
-			ret->to_void = true;
-		return;
-	case DW_TAG_base_type:
-	case DW_TAG_enumeration_type:
-		ret->is_integer = ret->size == 1 || ret->size == 2 || ret->size == 4 || ret->size == 8;
-		if (dwarf_attr(&t, DW_AT_encoding, &a) && dwarf_formudata(&a, &enc) == 0)
-			ret->is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
-		if (dwarf_tag(&t) == DW_TAG_base_type && dwarf_attr(&t, DW_AT_encoding, &a) &&
-		    dwarf_formudata(&a, &enc) == 0 && enc == DW_ATE_float)
-			ret->is_integer = false;
-		return;
-	default:
-		return;
-	}
-}
-
-enum kd_status col_vmlinux_place(const struct col_vmlinux *vl, const char *expr, uint64_t kaslr,
-				 col_kread_fn kread, void *kctx, struct col_vl_place *ret,
-				 struct kd_err *err)
-{
-	char name[256];
-	const char *p = expr, *dot = strchr(expr, '.');
-	size_t n = dot ? (size_t)(dot - expr) : strlen(expr);
-	const struct found *f;
-	Dwarf_Die type;
-	Dwarf_Attribute a;
-	uint64_t addr;
-
-	memset(ret, 0, sizeof(*ret));
-	if (n == 0 || n >= sizeof(name))
-		return kd_err_set(err, KD_ERR_INVALID, "'%s' is not SYMBOL[.member...]", expr);
-	memcpy(name, p, n);
-	name[n] = '\0';
-	f = find_slot(vl, name);
-	if (!col_vmlinux_symbol(vl, name, &addr))
-		return kd_err_set(err, KD_ERR_NODATA, "symbol '%s' is not in the vmlinux", name);
-	if (!f || !f->have[TC_VAR])
-		return kd_err_set(err, KD_ERR_NODATA, "symbol '%s' has no variable in the DWARF", name);
-	{
-		Dwarf_Die var = f->die[TC_VAR];
-
-		if (!dwarf_attr_integrate(&var, DW_AT_type, &a) || !dwarf_formref_die(&a, &type))
-			return kd_err_set(err, KD_ERR_NODATA, "variable '%s' has no type", name);
-	}
-	addr += kaslr;
-	p += n;
-	while (*p == '.') {
-		Dwarf_Die t, m;
-		uint64_t off;
-
-		p++;
-		dot = strchr(p, '.');
-		n = dot ? (size_t)(dot - p) : strlen(p);
-		if (n == 0 || n >= sizeof(name))
-			return kd_err_set(err, KD_ERR_INVALID, "'%s' is not SYMBOL[.member...]", expr);
-		memcpy(name, p, n);
-		name[n] = '\0';
-		if (dwarf_peel_type(&type, &t) != 0)
-			return kd_err_set(err, KD_ERR_NODATA, "no type before '.%s' in '%s'", name, expr);
-		if (dwarf_tag(&t) == DW_TAG_pointer_type) {
-			uint64_t ptr;
-
-			if (!kread(kctx, addr, &ptr, sizeof(ptr)))
-				return kd_err_set(err, KD_ERR_NODATA,
-						  "cannot read the pointer before '.%s' in '%s' at %#llx",
-						  name, expr, (unsigned long long)addr);
-			if (!ptr)
-				return kd_err_set(err, KD_ERR_NODATA,
-						  "the pointer before '.%s' in '%s' is NULL", name, expr);
-			if (!peeled_type(&t, &t))
-				return kd_err_set(err, KD_ERR_NODATA,
-						  "'.%s' in '%s': the pointer is void *", name, expr);
-			addr = ptr;
-		}
-		if (dwarf_tag(&t) != DW_TAG_structure_type && dwarf_tag(&t) != DW_TAG_union_type)
-			return kd_err_set(err, KD_ERR_INVALID, "'.%s' in '%s': not a struct or union",
-					  name, expr);
-		if (is_declaration(&t) && !find_definition(vl, &t, &t))
-			return kd_err_set(err, KD_ERR_NODATA, "'.%s' in '%s': the type is only declared",
-					  name, expr);
-		if (!find_member(&t, name, 0, &m, &off))
-			return kd_err_set(err, KD_ERR_NODATA, "'%.*s' has no member '%s'",
-					  (int)(p - expr - 1), expr, name);
-		addr += off;
-		if (!dwarf_attr_integrate(&m, DW_AT_type, &a) || !dwarf_formref_die(&a, &type))
-			return kd_err_set(err, KD_ERR_NODATA, "member '%s' has no type", name);
-		p += n;
-	}
-	ret->vaddr = addr;
-	describe(vl, &type, ret);
-	return KD_OK;
 }

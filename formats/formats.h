@@ -229,6 +229,9 @@ struct fmt_kdump_info {
 	uint64_t eraseinfo_size;	/* 0: none (both fields stay 0 in the sub-header) */
 };
 
+/** The largest eraseinfo text a reader takes from a kdump file. */
+#define FMT_KDUMP_ERASEINFO_MAX (1u << 20)
+
 /**
  * Byte layout of a kdump file, computed from the info before any page is
  * written. The descriptor table starts at desc_off; page data at data_off.

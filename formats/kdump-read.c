@@ -114,6 +114,18 @@ static enum kd_status read_sub_header(struct fmt_kdump *kd, struct kd_err *err)
 	}
 	if (kd->info.max_mapnr > kd->lay.bitmap_bytes * 8)
 		return corrupt(kd, err, "max_mapnr exceeds the bitmap size");
+	if (kd->header_version >= 5) {
+		/* erase info (--config): text after the page data; one that does not fit in the
+		 * file is left out, the pages do not depend on it */
+		uint64_t eoff = get_le64(s + 64), esize = get_le64(s + 72);
+		uint64_t fsize = fmt_input_size(kd->in);
+
+		if (esize && esize <= FMT_KDUMP_ERASEINFO_MAX && eoff >= sub_end &&
+		    (!fsize || (eoff <= fsize && esize <= fsize - eoff))) {
+			kd->info.eraseinfo_off = eoff;
+			kd->info.eraseinfo_size = esize;
+		}
+	}
 	if (kd->header_version < 4)
 		return KD_OK;
 	vmci_off = get_le64(s + 32);

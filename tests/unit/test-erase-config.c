@@ -46,12 +46,13 @@ int main(void)
 		    "erase p.q size s.len\n"
 		    "erase p.addr nullify\n"
 		    "[mymodule]\nerase m\n", &err);
-	TAP_CHECK(&t, cfg && cfg->ncmds == 8, "a file with every erase form: 8 commands");
+	TAP_CHECK(&t, cfg && cfg->ncmds == 8 && cfg->nloops == 0,
+		  "a file with every erase form: 8 commands");
 	if (cfg && cfg->ncmds == 8) {
 		const struct col_erase_cmd *c = cfg->cmds;
 
 		TAP_CHECK(&t, !strcmp(c[0].expr, "a.b.c") && c[0].how == COL_ERASE_BY_TYPE &&
-			  c[0].line == 4 && !strcmp(c[0].module, "vmlinux"),
+			  c[0].line == 4 && !strcmp(c[0].module, "vmlinux") && c[0].loop == -1,
 			  "no size: by type, line 4, section vmlinux");
 		TAP_CHECK(&t, c[1].how == COL_ERASE_SIZE && c[1].size == 25 && c[1].line == 5,
 			  "blanks, tabs and a trailing comment: size 25");
@@ -91,8 +92,45 @@ int main(void)
 	TAP_CHECK(&t, fails_with("erase a sizes 1\n", "after 'a'"), "'sizes' is not 'size'");
 	TAP_CHECK(&t, fails_with("[vmlinux\n", "line 1: expected '[MODULE]'"), "an open section");
 	TAP_CHECK(&t, fails_with("[]\n", "expected '[MODULE]'"), "an empty section name");
-	TAP_CHECK(&t, fails_with("for t in tasks via next\n", "loops (for ... endfor) are not supported"),
-		  "loops are refused");
+	TAP_CHECK(&t, fails_with("for t in tasks via next\n", "line 1: 'for' without 'endfor'"),
+		  "a loop without endfor");
+	TAP_CHECK(&t, fails_with("endfor\n", "line 1: 'endfor' without 'for'"), "endfor without for");
+	TAP_CHECK(&t, fails_with("for a in x\nfor b in y\nendfor\n", "line 2: loops do not nest"),
+		  "nested loops");
+	TAP_CHECK(&t, fails_with("for a in x\n erase b.c\nendfor\n", "line 2: inside the loop of line 1"),
+		  "inside a loop, erase starts with its id");
+	TAP_CHECK(&t, fails_with("for a in x\n erase ab\nendfor\n", "inside the loop"),
+		  "an id prefix is not the id");
+	TAP_CHECK(&t, fails_with("for a in x via\nendfor\n", "expected 'for ID in"), "via without NEXT");
+	TAP_CHECK(&t, fails_with("for a in x within s.m\nendfor\n", "within STRUCT:MEMBER"),
+		  "within without a colon");
+	TAP_CHECK(&t, fails_with("for a in x within s:\nendfor\n", "within STRUCT:MEMBER"),
+		  "within without a member");
+	TAP_CHECK(&t, fails_with("for a in x by next\nendfor\n", "via NEXT"), "an unknown loop word");
+	TAP_CHECK(&t, fails_with("for a.b in x\nendfor\n", "expected 'for ID in"), "a dotted id");
+	TAP_CHECK(&t, fails_with("for a in x\nendfor now\n", "'endfor' takes nothing"),
+		  "words after endfor");
+	cfg = parse("for fs in file_systems via next\n\terase fs.name\n\terase fs size fs.len\nendfor\n"
+		    "erase init_task.comm\n"
+		    "for m in modules within module:list\nerase m.name\nendfor\n"
+		    "for z in zone_names\nerase z\nendfor\n", &err);
+	TAP_CHECK(&t, cfg && cfg->nloops == 3 && cfg->ncmds == 5, "three loops, five commands");
+	if (cfg && cfg->nloops == 3 && cfg->ncmds == 5) {
+		const struct col_erase_loop *l = cfg->loops;
+
+		TAP_CHECK(&t, l[0].kind == COL_LOOP_VIA && !strcmp(l[0].id, "fs") &&
+			  !strcmp(l[0].list, "file_systems") && !strcmp(l[0].next, "next") &&
+			  l[0].line == 1, "for ID in LIST via NEXT");
+		TAP_CHECK(&t, l[1].kind == COL_LOOP_WITHIN && !strcmp(l[1].sname, "module") &&
+			  !strcmp(l[1].smember, "list"), "for ID in LIST within STRUCT:MEMBER");
+		TAP_CHECK(&t, l[2].kind == COL_LOOP_ARRAY && !strcmp(l[2].list, "zone_names"),
+			  "for ID in ARRAY");
+		TAP_CHECK(&t, cfg->cmds[0].loop == 0 && cfg->cmds[1].loop == 0 &&
+			  cfg->cmds[1].how == COL_ERASE_SIZE_OF && cfg->cmds[2].loop == -1 &&
+			  cfg->cmds[3].loop == 1 && cfg->cmds[4].loop == 2,
+			  "each command knows its loop (-1 between loops)");
+	}
+	col_erase_cfg_free(cfg);
 	TAP_CHECK(&t, fails_with("remove a\n", "unknown command 'remove'"), "an unknown command");
 	{
 		char big[1200];
