@@ -30,6 +30,7 @@ struct col_options {
 	const char *work_dir;		/* --work-dir: temporary files (-F) */
 	bool rearrange;			/* -R: flattened stream on stdin -> file */
 	bool dump_dmesg;		/* --dump-dmesg VMCORE LOGFILE */
+	bool partial_dmesg;		/* --partial-dmesg: only the records since the last clear */
 	int levels[8];			/* -d 31,11: levels to try in turn when space runs out */
 	size_t nr_levels;
 	uint64_t size_limit;		/* -L: the output may not grow past this (0: none) */

@@ -118,7 +118,8 @@ enum kd_status col_dump_dmesg(const struct col_options *opt, struct kd_err *err)
 		kd_err_prefix(err, "'%s': kernel model", vmcore);
 		goto out_close_source;
 	}
-	st = flt_dmesg_dump(m, dmesg_write, &out, &records, err);
+	st = flt_dmesg_dump(m, dmesg_write, &out, &records,
+			    opt->partial_dmesg ? FLT_DMESG_PARTIAL : 0, err);
 	if (st != KD_OK) {
 		/* an error of the log file names it already */
 		if (!out.failed && out.fd >= 0)

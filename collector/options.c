@@ -22,6 +22,7 @@ enum {
 	OPT_ZLIB_COMPAT,
 	OPT_NON_MMAP,
 	OPT_CONFIG,
+	OPT_PARTIAL_DMESG,
 	OPT_NOT_YET,
 	OPT_NOT_SUPPORTED,
 };
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "zlib-compat", no_argument, NULL, OPT_ZLIB_COMPAT },
 	{ "non-mmap", no_argument, NULL, OPT_NON_MMAP },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL_DMESG },
 	/* makedumpfile options kdumpkit does not implement */
 	{ "xen-syms", required_argument, NULL, OPT_NOT_SUPPORTED },
 	{ "xen-vmcoreinfo", required_argument, NULL, OPT_NOT_SUPPORTED },
@@ -73,6 +75,7 @@ static const char usage_text[] =
 	"  -F              write a flattened stream to standard output (for pipes, ssh)\n"
 	"  --split         VMCORE DUMPFILE1 DUMPFILE2...: a set of kdump files, each a pfn range\n"
 	"  --dump-dmesg    VMCORE LOGFILE: write the dead kernel's log, as dmesg shows it\n"
+	"  --partial-dmesg with --dump-dmesg: only the records since the log was last cleared\n"
 	"  --reassemble    DUMPFILE1 DUMPFILE2... DUMPFILE: merge a split set into one file\n"
 	"  -R DUMPFILE     rebuild DUMPFILE from a flattened stream on standard input\n"
 	"  --work-dir DIR  where -F keeps its work file (default /tmp)\n"
@@ -233,6 +236,9 @@ static enum kd_status handle_opt(int c, const char *arg, const char *name, struc
 	case OPT_CONFIG:
 		o->erase_config = arg;
 		return KD_OK;
+	case OPT_PARTIAL_DMESG:
+		o->partial_dmesg = true;
+		return KD_OK;
 	case OPT_NON_MMAP:
 		o->non_mmap = true;
 		return KD_OK;
@@ -358,6 +364,8 @@ enum kd_status col_parse_options(int argc, char **argv, struct col_options *o, b
 	if (o->erase_config && (o->vmcoreinfo_out || o->mem_usage || o->rearrange || o->dump_dmesg))
 		return kd_err_set(err, KD_ERR_INVALID, "--config erases data in a dump being written: "
 				  "not with -g, --mem-usage, -R or --dump-dmesg");
+	if (o->partial_dmesg && !o->dump_dmesg)
+		return kd_err_set(err, KD_ERR_INVALID, "--partial-dmesg applies to --dump-dmesg only");
 	if (o->erase_config && !o->vmlinux)
 		return kd_err_set(err, KD_ERR_INVALID, "--config needs -x VMLINUX (its DWARF types)");
 	if (o->vmcoreinfo_out || o->mem_usage) {

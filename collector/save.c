@@ -110,8 +110,9 @@ static enum kd_status write_pages(struct save_ctx *c, struct kd_err *err)
 	st = col_pages_create(&pp, &cp, err);
 	if (st != KD_OK)
 		return st;
+	/* this file's pages (a --split set's later files count their own) */
 	col_progress_start(&prog, stderr, c->run.opt->show_progress, "Copying data",
-			   c->run.stats->pages_dumpable);
+			   c->out.nr_dumpable);
 	for (uint64_t start = 0; start < c->run.src.max_pfn && st == KD_OK; start += c->run.window) {
 		size_t nw = col_run_words(&c->run, start);
 

@@ -36,6 +36,9 @@ struct dm_ctx {
 	struct dm_vcache info;	/* printk_info array */
 	struct dm_vcache text;	/* text bytes */
 	uint8_t *textbuf;	/* DM_TEXT_MAX bytes */
+	bool partial;		/* FLT_DMESG_PARTIAL: records from min_seq on */
+	uint64_t min_seq;
+	uint64_t info_seq;	/* OFFSET(printk_info.seq), for partial */
 	uint64_t damaged;	/* ringbuffer records skipped as unreadable or impossible */
 	struct kd_err first_damage;
 	size_t out_len;
@@ -416,6 +419,8 @@ static enum kd_status dm_prb_record(struct dm_ctx *d, const struct dm_prb *r, ui
 		kd_err_prefix(&rec_err, "record info %#llx", (unsigned long long)id);
 		return dm_prb_damaged(d, &rec_err);
 	}
+	if (d->partial && get_le64(info + d->info_seq) < d->min_seq)
+		return KD_OK;	/* before the last clear */
 	text_len = get_le16(info + k->info_text_len);
 	if (text_len > room)	/* a truncated record: print what the block holds */
 		text_len = room;
@@ -426,12 +431,39 @@ static enum kd_status dm_prb_record(struct dm_ctx *d, const struct dm_prb *r, ui
 	return dm_emit(d, get_le64(info + k->info_ts), d->textbuf, (size_t)text_len, err);
 }
 
+/*
+ * --partial-dmesg: the sequence number the log was last cleared at. clear_seq is a
+ * latched_seq: a seqcount (offset 0) whose low bit picks the stable one of val[2].
+ */
+static enum kd_status dm_prb_clear_seq(struct dm_ctx *d, const struct dm_prb *r,
+				       struct kd_err *err)
+{
+	uint64_t sym, val;
+	uint32_t latch;
+	enum kd_status st;
+
+	if (!fmt_vmci_symbol(d->vi, "clear_seq", &sym) ||
+	    !fmt_vmci_offset(d->vi, "latched_seq.val", &val) ||
+	    !fmt_vmci_offset(d->vi, "printk_info.seq", &d->info_seq))
+		return kd_err_set(err, KD_ERR_NODATA, "--partial-dmesg needs SYMBOL(clear_seq), "
+				  "OFFSET(latched_seq.val) and OFFSET(printk_info.seq) in VMCOREINFO");
+	if (!dm_fits(d->info_seq, 8, r->k.info_size))
+		return kd_err_set(err, KD_ERR_CORRUPT,
+				  "VMCOREINFO OFFSET(printk_info.seq) lies outside SIZE(printk_info)");
+	st = dm_read_u32(d, sym, &latch, err);
+	if (st == KD_OK)
+		st = dm_read_u64(d, sym + val + 8 * (latch & 1), &d->min_seq, err);
+	return st == KD_OK ? KD_OK : kd_err_prefix(err, "clear_seq");
+}
+
 static enum kd_status dm_prb_dump(struct dm_ctx *d, struct kd_err *err)
 {
 	struct dm_prb r = { 0 };
 	enum kd_status st = dm_prb_open(d, &r, err);
 	uint64_t n;
 
+	if (st == KD_OK && d->partial)
+		st = dm_prb_clear_seq(d, &r, err);
 	if (st != KD_OK)
 		return st;
 	/* from the tail to the head, both included */
@@ -572,7 +604,7 @@ static void dm_ctx_deinit(struct dm_ctx *d)
 }
 
 enum kd_status flt_dmesg_dump(struct flt_model *m, flt_dmesg_write_fn write, void *ctx,
-			      uint64_t *records, struct kd_err *err)
+			      uint64_t *records, unsigned flags, struct kd_err *err)
 {
 	struct dm_ctx *d;
 	uint64_t sym;
@@ -588,11 +620,15 @@ enum kd_status flt_dmesg_dump(struct flt_model *m, flt_dmesg_write_fn write, voi
 	d->write = write;
 	d->wctx = ctx;
 	d->records = records;
+	d->partial = flags & FLT_DMESG_PARTIAL;
 	st = dm_ctx_init(d, m, err);
 	if (st != KD_OK)
 		goto out_free;
 	if (fmt_vmci_symbol(d->vi, "prb", &sym))
 		st = dm_prb_dump(d, err);
+	else if (fmt_vmci_symbol(d->vi, "log_buf", &sym) && d->partial)
+		st = kd_err_set(err, KD_ERR_NOTIMPL, "--partial-dmesg is supported for the printk "
+				"ringbuffer of Linux 5.10 and later, not for log_buf");
 	else if (fmt_vmci_symbol(d->vi, "log_buf", &sym))
 		st = dm_log_dump(d, err);
 	else

@@ -211,6 +211,10 @@ typedef enum kd_status (*flt_dmesg_write_fn)(void *ctx, const char *buf, size_t 
  * a log_buf the records are chained, so the walk stops at a bad one.
  */
 enum kd_status flt_dmesg_dump(struct flt_model *m, flt_dmesg_write_fn write, void *ctx,
-			      uint64_t *records, struct kd_err *err);
+			      uint64_t *records, unsigned flags, struct kd_err *err);
+
+/** flt_dmesg_dump() @flags: only the records since the log was last cleared (clear_seq, the
+ *  ringbuffer of 5.10+; with log_buf: KD_ERR_NOTIMPL), makedumpfile's --partial-dmesg. */
+#define FLT_DMESG_PARTIAL 1u
 
 #endif

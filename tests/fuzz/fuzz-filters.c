@@ -176,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t total = 0, records = 0;
 
 		kd_err_clear(&err);
-		if (flt_dmesg_dump(m, count_log, &total, &records, &err) != KD_OK && err.msg[0] == '\0')
+		if (flt_dmesg_dump(m, count_log, &total, &records, 0, &err) != KD_OK && err.msg[0] == '\0')
 			abort();
 	}
 	flt_model_warnings(m, level, warn, 16);

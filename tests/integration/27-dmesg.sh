@@ -3,6 +3,7 @@
 #   - synthetic vmcores (tests/gen) with a printk ringbuffer (5.10+) and a structured log_buf
 #     (3.5-5.9) holding wrapped rings, multi-line records, control and UTF-8 bytes
 #   - the real 6.1 vmcore fixture, and a -d 31 kdump-compressed dump of it
+#   - --partial-dmesg (clear_seq set in a copy of the real vmcore), against makedumpfile
 #   - errors: no VMCOREINFO, a missing printk key, a corrupt descriptor, output file rules
 set -u
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -254,6 +255,54 @@ if [ $? -eq 0 ]; then
 else
 	echo "not ok - could not make a -d 31 dump: $(head -c 200 "$T/d31.err")"
 fi
+
+# --partial-dmesg: only the records since the log was last cleared (clear_seq). This log was
+# never cleared: the whole log. In a copy with clear_seq set to 300 (both latch slots, in every
+# PT_LOAD holding it), the records from sequence 300 on, as makedumpfile --partial-dmesg writes.
+"$VMCORE_SAVE" --dump-dmesg --partial-dmesg "$KD_FIXTURE/vmcore" "$T/p0.txt" >/dev/null 2>&1 &&
+	cmp -s "$T/p0.txt" "$T/real 6.1 vmcore.ours"
+kd_result $? "--partial-dmesg, log never cleared: the whole log"
+cp --sparse=always "$KD_FIXTURE/vmcore" "$T/cleared"
+cat >"$T/clear.py" <<'EOF'
+import re, struct, sys
+path, value = sys.argv[1], int(sys.argv[2])
+with open(path, 'r+b') as f:
+    head = f.read(1 << 20)
+    sym = int(re.search(rb'SYMBOL\(clear_seq\)=([0-9a-f]+)', head).group(1), 16)
+    val = int(re.search(rb'OFFSET\(latched_seq.val\)=([0-9]+)', head).group(1))
+    phoff = struct.unpack_from('<Q', head, 0x20)[0]
+    phentsize, phnum = struct.unpack_from('<HH', head, 0x36)
+    loads = []
+    for i in range(phnum):
+        t, _, off, va, pa, fsz = struct.unpack_from('<IIQQQQ', head, phoff + i * phentsize)
+        if t == 1:
+            loads.append((off, va, pa, fsz))
+    pa = next(p + sym - v for o, v, p, s in loads if v <= sym < v + s)
+    hits = 0
+    for o, v, p, s in loads:
+        if p <= pa and pa + val + 16 <= p + s:
+            f.seek(o + pa - p + val)
+            f.write(struct.pack('<QQ', value, value))
+            hits += 1
+    sys.exit(0 if hits else 1)
+EOF
+if python3 "$T/clear.py" "$T/cleared" 300; then
+	"$VMCORE_SAVE" --dump-dmesg --partial-dmesg "$T/cleared" "$T/p300.txt" >/dev/null 2>&1
+	n=$(wc -l <"$T/p300.txt")
+	[ "$n" -gt 0 ] && [ "$n" -lt "$(wc -l <"$T/real 6.1 vmcore.ours")" ] &&
+		tail -n "$n" "$T/real 6.1 vmcore.ours" | cmp -s - "$T/p300.txt"
+	kd_result $? "--partial-dmesg, cleared at 300: the last $n lines of the log"
+	if [ -n "$MDF" ]; then
+		"$MDF" --dump-dmesg --partial-dmesg "$T/cleared" "$T/p300.mdf" >/dev/null 2>&1 &&
+			cmp -s "$T/p300.txt" "$T/p300.mdf"
+		kd_result $? "--partial-dmesg, cleared at 300: identical to makedumpfile's"
+	fi
+else
+	echo "not ok - --partial-dmesg: could not set clear_seq in the copy"
+fi
+rm -f "$T/cleared"
+kd_expect_error "--partial-dmesg without --dump-dmesg" "applies to --dump-dmesg only" \
+	"$VMCORE_SAVE" --partial-dmesg -d 31 "$KD_FIXTURE/vmcore" "$T/pd.kdump"
 
 # -x VMLINUX fills in what the note lacks (as for saving a dump): a copy of the vmcore with the
 # printk ring buffer's keys renamed to junk has no log; with -x the same log as the original.

@@ -145,7 +145,7 @@ static enum kd_status run(const char *keys, const char *drop, struct sink *out, 
 		return st;
 	st = flt_model_create(vi, &fm, PO, &m, err);
 	if (st == KD_OK) {
-		st = flt_dmesg_dump(m, sink_write, out, records, err);
+		st = flt_dmesg_dump(m, sink_write, out, records, 0, err);
 		flt_model_destroy(m);
 	}
 	fmt_vmcoreinfo_destroy(vi);
