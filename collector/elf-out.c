@@ -348,9 +348,7 @@ static bool kept_cb(void *ctx, uint64_t pfn)
  */
 static enum kd_status erase_note(struct elf_ctx *e, struct kd_err *err)
 {
-	bool big = e->run.src.vc->big_endian;
-	static const char name[] = "ERASEINFO";
-	size_t len, namesz = sizeof(name), off;
+	size_t len;
 	char *text;
 	enum kd_status st;
 
@@ -358,23 +356,14 @@ static enum kd_status erase_note(struct elf_ctx *e, struct kd_err *err)
 	st = col_erase_info(e->run.erase, &text, &len, err);
 	if (st != KD_OK || !len)
 		return st;
-	off = 12 + (namesz + 3) / 4 * 4;
-	e->enote_len = off + (len + 3) / 4 * 4;
-	e->enote = calloc(1, e->enote_len);
-	if (!e->enote) {
-		free(text);
+	e->enote_len = fmt_elf_note_size("ERASEINFO", len);
+	e->enote = malloc(e->enote_len);
+	if (e->enote)
+		fmt_elf_encode_note(e->enote, e->run.src.vc->big_endian, "ERASEINFO", 0, text, len);
+	else
 		e->enote_len = 0;
-		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
-	}
-	uint32_t words[3] = { (uint32_t)namesz, (uint32_t)len, 0 };
-
-	for (size_t i = 0; i < 3; i++)
-		for (size_t b = 0; b < 4; b++)
-			e->enote[4 * i + b] = (uint8_t)(words[i] >> (big ? 8 * (3 - b) : 8 * b));
-	memcpy(e->enote + 12, name, namesz);
-	memcpy(e->enote + off, text, len);
 	free(text);
-	return KD_OK;
+	return e->enote ? KD_OK : kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 }
 
 static enum kd_status elf_prepare(struct elf_ctx *e, const struct col_options *opt,

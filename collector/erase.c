@@ -56,24 +56,10 @@ struct erase_ctx {
 static bool kread(void *ctx, uint64_t vaddr, void *buf, size_t len)
 {
 	struct erase_ctx *c = ctx;
-	uint8_t *p = buf;
+	struct kd_err ignored;
 
-	while (len) {
-		uint64_t ps = c->e->page_size, paddr;
-		size_t chunk = (size_t)(ps - vaddr % ps);
-		struct kd_err ignored;
-
-		if (chunk > len)
-			chunk = len;
-		kd_err_clear(&ignored);
-		if (flt_model_vtop(c->m, vaddr, &paddr, &ignored) != KD_OK ||
-		    col_source_read_phys(c->src, paddr, p, chunk, &ignored) != KD_OK)
-			return false;
-		p += chunk;
-		vaddr += chunk;
-		len -= chunk;
-	}
-	return true;
+	kd_err_clear(&ignored);
+	return flt_read_virt(c->m, vaddr, buf, len, &ignored) == KD_OK;
 }
 
 static enum kd_status add_range(struct col_erase *e, const struct erase_range *r, struct kd_err *err)
@@ -453,7 +439,9 @@ static enum kd_status loop_walk(struct loop_run *lr, char *why, size_t whylen,
 	return st;
 }
 
-static enum kd_status run_loop(struct erase_ctx *c, uint32_t first, struct kd_err *err)
+/* The loop whose commands are [first, end). */
+static enum kd_status run_loop(struct erase_ctx *c, uint32_t first, uint32_t end,
+			       struct kd_err *err)
 {
 	const struct col_erase_cfg *cfg = c->e->cfg;
 	struct loop_run *lr = calloc(1, sizeof(*lr));
@@ -465,9 +453,7 @@ static enum kd_status run_loop(struct erase_ctx *c, uint32_t first, struct kd_er
 	lr->c = c;
 	lr->loop = cfg->cmds[first].loop;
 	lr->first = first;
-	lr->end = first;
-	while (lr->end < cfg->ncmds && cfg->cmds[lr->end].loop == lr->loop)
-		lr->end++;
+	lr->end = end;
 	st = loop_walk(lr, why, sizeof(why), err);
 	if (st == KD_ERR_NODATA) {
 		if (c->warn)
@@ -505,11 +491,11 @@ static enum kd_status resolve_all(struct erase_ctx *c, struct kd_err *err)
 		if (cmd->loop >= 0) {
 			uint32_t end = i;
 
-			st = run_loop(c, i, err);
-			if (st != KD_OK)
-				return st;
 			while (end < cfg->ncmds && cfg->cmds[end].loop == cmd->loop)
 				end++;
+			st = run_loop(c, i, end, err);
+			if (st != KD_OK)
+				return st;
 			i = end;
 			continue;
 		}
@@ -628,9 +614,7 @@ void col_erase_apply(const struct col_erase *e, uint64_t pfn, uint8_t *page)
 
 void col_erase_mark_written(struct col_erase *e, uint64_t pfn)
 {
-	if (!col_erase_touches(e, pfn))
-		return;
-	for (size_t i = first_of(e, pfn); i < e->nr && e->r[i].pfn == pfn; i++)
+	for (size_t i = e ? first_of(e, pfn) : 0; e && i < e->nr && e->r[i].pfn == pfn; i++)
 		e->in[e->r[i].inst].written = true;
 }
 
@@ -659,7 +643,7 @@ enum kd_status col_erase_info(const struct col_erase *e, char **ret, size_t *len
 		return KD_OK;
 	/* makedumpfile's order: by command (file order), then by element (a stable sort) */
 	size_t *order = malloc(e->nin * sizeof(*order));
-	size_t *next = calloc(e->cfg->ncmds + 1, sizeof(*next)), k = e->nin;
+	size_t *next = calloc(e->cfg->ncmds + 1, sizeof(*next));
 
 	if (!order || !next) {
 		free(order);
@@ -673,7 +657,7 @@ enum kd_status col_erase_info(const struct col_erase *e, char **ret, size_t *len
 	for (size_t i = 0; i < e->nin; i++)
 		order[next[e->in[i].cmd]++] = i;
 	free(next);
-	for (size_t j = 0; j < k; j++) {
+	for (size_t j = 0; j < e->nin; j++) {
 		const struct erase_inst *in = &e->in[order[j]];
 		const char *expr = e->cfg->cmds[in->cmd].expr;
 		char line[600];

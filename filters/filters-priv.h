@@ -187,8 +187,6 @@ void flt_keys_load(struct flt_model *m);
 /* mem.c: physical and virtual reads */
 enum kd_status flt_read_phys(struct flt_model *m, uint64_t paddr, void *buf, size_t len,
 			     struct kd_err *err);
-enum kd_status flt_read_virt(struct flt_model *m, uint64_t vaddr, void *buf, size_t len,
-			     struct kd_err *err);
 enum kd_status flt_read_virt_u64(struct flt_model *m, uint64_t vaddr, uint64_t *ret,
 				 struct kd_err *err);
 /** Translate @vaddr; *ret_len = bytes from @vaddr that are physically contiguous (>= 1). */

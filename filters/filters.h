@@ -213,6 +213,10 @@ typedef enum kd_status (*flt_dmesg_write_fn)(void *ctx, const char *buf, size_t 
 enum kd_status flt_dmesg_dump(struct flt_model *m, flt_dmesg_write_fn write, void *ctx,
 			      uint64_t *records, unsigned flags, struct kd_err *err);
 
+/** Read @len bytes at the dead kernel's virtual address @vaddr, through @m's translation. */
+enum kd_status flt_read_virt(struct flt_model *m, uint64_t vaddr, void *buf, size_t len,
+			     struct kd_err *err);
+
 /** flt_dmesg_dump() @flags: only the records since the log was last cleared (clear_seq, the
  *  ringbuffer of 5.10+; with log_buf: KD_ERR_NOTIMPL), makedumpfile's --partial-dmesg. */
 #define FLT_DMESG_PARTIAL 1u

@@ -91,3 +91,21 @@ void fmt_elf_encode_phdr(uint8_t *buf, int elf_class, bool big, const struct fmt
 		put_e32(buf + 28, (uint32_t)ph->align, big);
 	}
 }
+
+size_t fmt_elf_note_size(const char *name, size_t desc_len)
+{
+	return 12 + (strlen(name) + 1 + 3) / 4 * 4 + (desc_len + 3) / 4 * 4;
+}
+
+void fmt_elf_encode_note(uint8_t *buf, bool big, const char *name, uint32_t type,
+			 const void *desc, size_t desc_len)
+{
+	size_t namesz = strlen(name) + 1, desc_off = 12 + (namesz + 3) / 4 * 4;
+
+	memset(buf, 0, fmt_elf_note_size(name, desc_len));
+	put_e32(buf, (uint32_t)namesz, big);
+	put_e32(buf + 4, (uint32_t)desc_len, big);
+	put_e32(buf + 8, type, big);
+	memcpy(buf + 12, name, namesz);
+	memcpy(buf + desc_off, desc, desc_len);
+}

@@ -313,6 +313,11 @@ size_t fmt_elf_phdr_size(int elf_class);
 void fmt_elf_encode_ehdr(uint8_t *buf, int elf_class, bool big, uint16_t machine, uint32_t flags,
 			 uint16_t phnum);
 void fmt_elf_encode_phdr(uint8_t *buf, int elf_class, bool big, const struct fmt_elf_phdr *ph);
+/** Bytes of an ELF note named @name (NUL included) with @desc_len bytes of descriptor. */
+size_t fmt_elf_note_size(const char *name, size_t desc_len);
+/** Encode that note (header, name and descriptor, each padded to 4 bytes) into @buf. */
+void fmt_elf_encode_note(uint8_t *buf, bool big, const char *name, uint32_t type,
+			 const void *desc, size_t desc_len);
 
 /* ------------------------------------------------------------------ */
 /* Flattened stream (makedumpfile -F), see doc/formats/flat.md. */
