@@ -407,7 +407,7 @@ void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n)
 	uint64_t off, len;
 	struct kd_err err;
 
-	if (!file_span(src, pfn, n, &off, &len))
+	if (!file_span(src, pfn, n, &off, &len) || fmt_input_hole(src->in, off, len))
 		return;
 	kd_err_clear(&err);
 	/* a failure is left to col_source_page(), which reads (and reports) page by page */
@@ -421,6 +421,10 @@ enum kd_status col_source_read_run(struct col_source *src, uint64_t pfn, size_t 
 
 	if (!file_span(src, pfn, n, &off, &len) || len != (uint64_t)n * src->page_size)
 		return kd_err_set(err, KD_ERR_NODATA, "not a run of ELF file pages");
+	if (fmt_input_hole(src->in, off, len)) {
+		memset(dst, 0, (size_t)len);
+		return KD_OK;
+	}
 	return fmt_input_read(src->in, off, dst, (size_t)len, err);
 }
 
@@ -445,6 +449,10 @@ enum kd_status col_source_page(struct col_source *src, uint64_t pfn, const uint8
 		uint64_t rel = paddr - r->paddr;
 
 		if (rel + src->page_size <= r->filesz) {
+			if (fmt_input_hole(src->in, r->offset + rel, src->page_size)) {
+				*ret = src->zero;
+				return KD_OK;
+			}
 			enum kd_status st = fmt_input_get(src->in, r->offset + rel, src->page_size,
 							  (const void **)ret, err);
 

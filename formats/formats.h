@@ -43,6 +43,12 @@ enum kd_status fmt_input_read(struct fmt_input *in, uint64_t off, void *buf, siz
  */
 enum kd_status fmt_input_prefetch(struct fmt_input *in, uint64_t off, size_t len,
 				  struct kd_err *err);
+/**
+ * Whether [off, off+len) lies in a hole of a sparse regular file (it reads as zeros, and
+ * need not be read). False when unknown: /proc files, or no SEEK_DATA support.
+ * Remembers the last hole and data extent found, so a scan costs a few lseeks per extent.
+ */
+bool fmt_input_hole(struct fmt_input *in, uint64_t off, uint64_t len);
 /** Set the mmap window size (bytes, rounded to pages); 0 disables mmap. */
 void fmt_input_set_window(struct fmt_input *in, size_t window);
 /** The mmap window size in use (0: the input is read with pread). */

@@ -28,6 +28,9 @@ struct fmt_input {
 	size_t buf_cap;
 	uint64_t buf_off;	/* file offset of buf's bytes */
 	size_t buf_len;		/* valid bytes in buf (0: none) */
+	bool holes;		/* a file whose holes SEEK_DATA/SEEK_HOLE report */
+	uint64_t hole_lo, hole_hi;	/* the last hole found: [lo, hi) */
+	uint64_t data_lo, data_hi;	/* the last data extent found */
 };
 
 static enum kd_status input_init(int fd, bool own, const char *name, struct fmt_input **ret,
@@ -61,6 +64,8 @@ static enum kd_status input_init(int fd, bool own, const char *name, struct fmt_
 
 	in->window = (S_ISREG(st.st_mode) && fstatfs(fd, &sfs) == 0 &&
 		      sfs.f_type == PROC_SUPER_MAGIC) ? INPUT_DEFAULT_WINDOW : 0;
+	/* a saved vmcore copied sparse: its zero pages may be holes, which need no read */
+	in->holes = S_ISREG(st.st_mode) && !in->window;
 	*ret = in;
 	return KD_OK;
 }
@@ -283,6 +288,39 @@ enum kd_status fmt_input_read(struct fmt_input *in, uint64_t off, void *buf, siz
 	if (!len)
 		return KD_OK;
 	return input_pread(in, off, buf, len, err);
+}
+
+bool fmt_input_hole(struct fmt_input *in, uint64_t off, uint64_t len)
+{
+	off_t at;
+
+	if (!in->holes || !len || off >= in->size || len > in->size - off)
+		return false;
+	if (off >= in->hole_lo && off + len <= in->hole_hi)
+		return true;
+	if (off >= in->data_lo && off < in->data_hi)
+		return false;
+	/* lseek moves the shared file offset: harmless, every read here is pread or mmap */
+	at = lseek(in->fd, (off_t)off, SEEK_DATA);
+	if (at < 0 && errno == ENXIO) {
+		at = (off_t)in->size;	/* a hole up to the end of the file */
+	} else if (at < 0) {
+		in->holes = false;	/* not supported here: read everything */
+		return false;
+	}
+	if ((uint64_t)at > off) {
+		in->hole_lo = off;
+		in->hole_hi = (uint64_t)at;
+		return off + len <= in->hole_hi;
+	}
+	at = lseek(in->fd, (off_t)off, SEEK_HOLE);
+	if (at < 0 || (uint64_t)at <= off) {
+		in->holes = false;
+		return false;
+	}
+	in->data_lo = off;
+	in->data_hi = (uint64_t)at;
+	return false;
 }
 
 enum kd_status fmt_input_prefetch(struct fmt_input *in, uint64_t off, size_t len,
