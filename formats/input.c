@@ -62,10 +62,13 @@ static enum kd_status input_init(int fd, bool own, const char *name, struct fmt_
 	 */
 	struct statfs sfs;
 
-	in->window = (S_ISREG(st.st_mode) && fstatfs(fd, &sfs) == 0 &&
-		      sfs.f_type == PROC_SUPER_MAGIC) ? INPUT_DEFAULT_WINDOW : 0;
-	/* a saved vmcore copied sparse: its zero pages may be holes, which need no read */
-	in->holes = S_ISREG(st.st_mode) && !in->window;
+	bool on_proc = S_ISREG(st.st_mode) && fstatfs(fd, &sfs) == 0 &&
+		       sfs.f_type == PROC_SUPER_MAGIC;
+
+	in->window = on_proc ? INPUT_DEFAULT_WINDOW : 0;
+	/* a saved vmcore copied sparse: its zero pages may be holes, which need no read
+	 * (/proc's SEEK_HOLE answers say nothing about zeros) */
+	in->holes = S_ISREG(st.st_mode) && !on_proc;
 	*ret = in;
 	return KD_OK;
 }
