@@ -198,6 +198,11 @@ static void *worker_main(void *arg)
 		uint64_t seq = cp->next_work++;
 		struct batch *b = &cp->slots[seq % cp->nslots];
 
+		/* batches the submitter finished itself are no worker's (see col_pages_submit) */
+		while (cp->next_work < cp->next_fill &&
+		       cp->slots[cp->next_work % cp->nslots].state == BATCH_DONE)
+			cp->next_work++;
+
 		pthread_mutex_unlock(&cp->lock);
 		batch_process(w, b);
 		pthread_mutex_lock(&cp->lock);
@@ -375,17 +380,61 @@ static enum kd_status drain(struct col_pages *cp, bool wait, struct kd_err *err)
 	return st;
 }
 
+/*
+ * Whether the batch's result is known without reading its pages: with zero pages left out
+ * (dump level bit 1), pages in the holes of a sparse vmcore are zero pages. Most of a large
+ * guest's vmcore can be holes; this spares them the zero test and the hand-over to a thread.
+ */
+static bool batch_known_zero(struct col_pages *cp, const uint64_t *pfns, size_t n)
+{
+	const struct col_pages_params *p = cp->p;
+
+	if (!p->zero_pages)
+		return false;
+	for (size_t i = 0; i < n;) {
+		size_t k = 1;
+
+		while (i + k < n && pfns[i + k] == pfns[i] + k)
+			k++;
+		if (!col_source_zero_run(p->src, pfns[i], k))
+			return false;
+		for (size_t j = i; j < i + k; j++) {
+			if (col_erase_touches(p->erase, pfns[j]))
+				return false;	/* poisoned bytes make it non-zero */
+		}
+		i += k;
+	}
+	return true;
+}
+
+/* What batch_process() would have found for a batch of zero pages, at a level without them. */
+static void batch_set_zero(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		b->off[i] = 0;
+		b->size[i] = 0;
+		b->flags[i] = 0;
+	}
+	b->len = 0;
+	b->st = KD_OK;
+	b->read_err.msg[0] = '\0';
+}
+
 enum kd_status col_pages_submit(struct col_pages *cp, const uint64_t *pfns, size_t n,
 				struct kd_err *err)
 {
 	struct batch *b;
 	enum kd_status st;
+	bool known;
 
 	if (!cp->threaded) {
 		b = &cp->slots[0];
 		b->n = n;
 		memcpy(b->pfn, pfns, n * sizeof(*pfns));
-		batch_process(&cp->workers[0], b);
+		if (batch_known_zero(cp, pfns, n))
+			batch_set_zero(b);
+		else
+			batch_process(&cp->workers[0], b);
 		return batch_write(cp, b, err);
 	}
 	/* a free slot: write finished batches, waiting for the oldest if all slots are busy */
@@ -395,10 +444,25 @@ enum kd_status col_pages_submit(struct col_pages *cp, const uint64_t *pfns, size
 	b = &cp->slots[cp->next_fill % cp->nslots];
 	b->n = n;
 	memcpy(b->pfn, pfns, n * sizeof(*pfns));
+	known = batch_known_zero(cp, pfns, n);
+	if (known)
+		batch_set_zero(b);
 	pthread_mutex_lock(&cp->lock);
-	b->state = BATCH_FILLED;
-	cp->next_fill++;
-	pthread_cond_signal(&cp->work_cv);
+	if (known) {
+		/*
+		 * Done already, written in its turn. next_work never rests on such a batch: here
+		 * when no earlier batch waits for a worker, else the worker taking the one before
+		 * it steps over it. So no worker takes it, even once its slot is reused.
+		 */
+		b->state = BATCH_DONE;
+		if (cp->next_work == cp->next_fill)
+			cp->next_work++;
+		cp->next_fill++;
+	} else {
+		b->state = BATCH_FILLED;
+		cp->next_fill++;
+		pthread_cond_signal(&cp->work_cv);
+	}
 	pthread_mutex_unlock(&cp->lock);
 	return KD_OK;
 }

@@ -414,6 +414,41 @@ void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n)
 	fmt_input_prefetch(src->in, off, (size_t)len, &err);
 }
 
+bool col_source_zero_run(struct col_source *src, uint64_t pfn, size_t n)
+{
+	uint64_t ps = src->page_size;
+
+	if (src->kd || !n)
+		return false;
+	while (n) {
+		uint64_t paddr = pfn * ps, rel, take;
+		ssize_t i = source_find(src, paddr);
+		const struct fmt_phys_range *r;
+
+		if (i < 0)
+			return false;
+		r = &src->pm.ranges[i];
+		rel = paddr - r->paddr;
+		take = (r->size - rel) / ps;	/* whole pages of this range from pfn on */
+		if (!take)
+			return false;	/* a page across two ranges: read it */
+		if (take > n)
+			take = n;
+		if (rel < r->filesz) {
+			uint64_t file_len = r->filesz - rel;
+
+			if (file_len > take * ps)
+				file_len = take * ps;
+			/* a page across the end of the file bytes, or file bytes that are data */
+			if (file_len % ps || !fmt_input_hole(src->in, r->offset + rel, file_len))
+				return false;
+		}
+		pfn += take;
+		n -= (size_t)take;
+	}
+	return true;
+}
+
 enum kd_status col_source_read_run(struct col_source *src, uint64_t pfn, size_t n, uint8_t *dst,
 				   struct kd_err *err)
 {
