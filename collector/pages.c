@@ -29,9 +29,9 @@ struct worker {
 	struct col_pages *pages;
 	struct col_source src;
 	struct fmt_codec *codec;
-	uint8_t *zc;		/* a zero page compressed once (levels without bit 1) */
+	uint8_t *zc;		/* a zero page compressed, made before the threads start */
 	uint8_t *erased;	/* --config: a page with its erased bytes poisoned */
-	size_t zc_len;		/* 0: not yet; SIZE_MAX: stored raw */
+	size_t zc_len;		/* SIZE_MAX: a zero page is stored raw */
 	pthread_t thread;
 	bool started;
 };
@@ -147,8 +147,8 @@ static void batch_process(struct worker *w, struct batch *b)
 			b->flags[i] = 0;
 			continue;
 		}
-		if (zero && w->codec && w->zc_len && w->zc_len != SIZE_MAX) {
-			/* the codecs are deterministic: reuse the bytes of the first zero page */
+		if (zero && w->codec && w->zc_len != SIZE_MAX) {
+			/* the codecs are deterministic: reuse the bytes of a zero page */
 			memcpy(b->data + pos, w->zc, w->zc_len);
 			b->size[i] = (uint32_t)w->zc_len;
 			b->flags[i] = p->codec;
@@ -159,10 +159,6 @@ static void batch_process(struct worker *w, struct batch *b)
 			st = fmt_codec_compress(w->codec, page, b->data + pos, w->pages->bound, &clen,
 						&b->err);
 			if (st == KD_OK) {
-				if (zero && !w->zc_len && w->zc) {
-					memcpy(w->zc, b->data + pos, clen);
-					w->zc_len = clen;
-				}
 				b->size[i] = (uint32_t)clen;
 				b->flags[i] = p->codec;
 				pos += clen;
@@ -215,6 +211,23 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* A zero page's compressed bytes, once: every zero page a level keeps reuses them. */
+static enum kd_status worker_zero_page(struct worker *w, struct kd_err *err)
+{
+	size_t clen;
+	enum kd_status st = fmt_codec_compress(w->codec, w->src.zero, w->zc, w->pages->bound,
+					       &clen, err);
+
+	if (st == KD_ERR_NODATA) {
+		kd_err_clear(err);
+		w->zc_len = SIZE_MAX;
+		return KD_OK;
+	}
+	if (st == KD_OK)
+		w->zc_len = clen;
+	return st;
+}
+
 static enum kd_status worker_init(struct col_pages *cp, struct worker *w, struct kd_err *err)
 {
 	enum kd_status st;
@@ -228,6 +241,8 @@ static enum kd_status worker_init(struct col_pages *cp, struct worker *w, struct
 		w->zc = malloc(cp->bound);
 		if (st == KD_OK && !w->zc)
 			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+		if (st == KD_OK)
+			st = worker_zero_page(w, err);
 	}
 	if (st == KD_OK && cp->p->erase) {
 		w->erased = malloc(cp->p->src->page_size);
@@ -381,15 +396,18 @@ static enum kd_status drain(struct col_pages *cp, bool wait, struct kd_err *err)
 }
 
 /*
- * Whether the batch's result is known without reading its pages: with zero pages left out
- * (dump level bit 1), pages in the holes of a sparse vmcore are zero pages. Most of a large
- * guest's vmcore can be holes; this spares them the zero test and the hand-over to a thread.
+ * Whether the batch's result is known without reading its pages: pages in the holes of a
+ * sparse vmcore are zero pages, left out (dump level bit 1) or stored as the compressed zero
+ * page. Most of a large guest's vmcore can be holes; this spares them the zero test and the
+ * hand-over to a thread. Zero pages stored raw (no codec) are left to the threads: copying
+ * their zeros is work to share.
  */
 static bool batch_known_zero(struct col_pages *cp, const uint64_t *pfns, size_t n)
 {
 	const struct col_pages_params *p = cp->p;
+	const struct worker *w0 = &cp->workers[0];
 
-	if (!p->zero_pages)
+	if (!p->zero_pages && (!w0->codec || w0->zc_len == SIZE_MAX))
 		return false;
 	for (size_t i = 0; i < n;) {
 		size_t k = 1;
@@ -407,15 +425,25 @@ static bool batch_known_zero(struct col_pages *cp, const uint64_t *pfns, size_t 
 	return true;
 }
 
-/* What batch_process() would have found for a batch of zero pages, at a level without them. */
-static void batch_set_zero(struct batch *b)
+/* What batch_process() would have made of a batch of zero pages. */
+static void batch_set_zero(const struct col_pages *cp, struct batch *b)
 {
+	const struct worker *w0 = &cp->workers[0];	/* its zc is read-only once made */
+	size_t pos = 0;
+
 	for (size_t i = 0; i < b->n; i++) {
-		b->off[i] = 0;
-		b->size[i] = 0;
-		b->flags[i] = 0;
+		b->off[i] = pos;
+		if (cp->p->zero_pages) {
+			b->size[i] = 0;
+			b->flags[i] = 0;
+			continue;
+		}
+		memcpy(b->data + pos, w0->zc, w0->zc_len);
+		b->size[i] = (uint32_t)w0->zc_len;
+		b->flags[i] = cp->p->codec;
+		pos += w0->zc_len;
 	}
-	b->len = 0;
+	b->len = pos;
 	b->st = KD_OK;
 	b->read_err.msg[0] = '\0';
 }
@@ -432,7 +460,7 @@ enum kd_status col_pages_submit(struct col_pages *cp, const uint64_t *pfns, size
 		b->n = n;
 		memcpy(b->pfn, pfns, n * sizeof(*pfns));
 		if (batch_known_zero(cp, pfns, n))
-			batch_set_zero(b);
+			batch_set_zero(cp, b);
 		else
 			batch_process(&cp->workers[0], b);
 		return batch_write(cp, b, err);
@@ -446,7 +474,7 @@ enum kd_status col_pages_submit(struct col_pages *cp, const uint64_t *pfns, size
 	memcpy(b->pfn, pfns, n * sizeof(*pfns));
 	known = batch_known_zero(cp, pfns, n);
 	if (known)
-		batch_set_zero(b);
+		batch_set_zero(cp, b);
 	pthread_mutex_lock(&cp->lock);
 	if (known) {
 		/*

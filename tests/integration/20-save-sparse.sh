@@ -9,8 +9,9 @@ kd_tmpdir
 
 # A generated sparse vmcore whose page data is not page aligned in the file (align 8), so
 # that holes and pages do not line up: runs of zero pages in holes, data pages between them.
-# Batches of pages that all lie in holes are finished without a read or a compression thread:
-# at 1 and 3 threads the dump must hold every page's content and equal a dense copy's dump.
+# Batches of pages that all lie in holes are finished without a read or a compression thread,
+# as zero pages left out (-d 1) or as the compressed zero page (-d 0): at 1 and 3 threads the
+# dump must hold every page's content and equal a dense copy's dump.
 cat >"$KD_TMP/holes.spec" <<'SPEC'
 align = 8
 load @0x100000 pages=2048 fill=zero
@@ -23,15 +24,18 @@ SPEC
 /usr/bin/python3 "$KD_ROOT/tests/gen/mkvmcore.py" "$KD_TMP/holes.spec" "$KD_TMP/holes.vmcore"
 kd_result $? "generate a sparse vmcore with unaligned page data"
 cp --sparse=never "$KD_TMP/holes.vmcore" "$KD_TMP/holes-dense.vmcore"
-"$VMCORE_SAVE" -l -d 1 --num-threads 1 "$KD_TMP/holes-dense.vmcore" "$KD_TMP/holes-ref" 2>/dev/null
-kd_result $? "vmcore-save -l -d 1 on its dense copy"
-for n in 1 3; do
-	out=$KD_TMP/holes-$n
-	"$VMCORE_SAVE" -l -d 1 --num-threads "$n" "$KD_TMP/holes.vmcore" "$out" 2>/dev/null &&
-		"$KD_TOOLS/kdcompare" --all "$KD_TMP/holes.vmcore" "$out" >"$KD_TMP/cmp" 2>&1
-	kd_result $? "generated sparse vmcore, --num-threads $n: every page's content ($(tail -1 "$KD_TMP/cmp"))"
-	cmp -s "$out" "$KD_TMP/holes-ref"
-	kd_result $? "generated sparse vmcore, --num-threads $n: the dense copy's bytes"
+for level in 1 0; do
+	ref=$KD_TMP/holes-ref-$level
+	"$VMCORE_SAVE" -l -d "$level" --num-threads 1 "$KD_TMP/holes-dense.vmcore" "$ref" 2>/dev/null
+	kd_result $? "vmcore-save -l -d $level on its dense copy" || continue
+	for n in 1 3; do
+		out=$KD_TMP/holes-$level-$n
+		"$VMCORE_SAVE" -l -d "$level" --num-threads "$n" "$KD_TMP/holes.vmcore" "$out" 2>/dev/null &&
+			"$KD_TOOLS/kdcompare" --all "$KD_TMP/holes.vmcore" "$out" >"$KD_TMP/cmp" 2>&1
+		kd_result $? "generated sparse vmcore, -l -d $level --num-threads $n: every page's content ($(tail -1 "$KD_TMP/cmp"))"
+		cmp -s "$out" "$ref"
+		kd_result $? "generated sparse vmcore, -l -d $level --num-threads $n: the dense copy's bytes"
+	done
 done
 
 kd_fixture 6.1-1g || exit 0
@@ -78,15 +82,21 @@ for r in "-l:1" "none:0" "-l:31"; do
 		kd_result $? "$name: holes not read ($rs bytes read from the sparse vmcore, $rd from the dense copy; $((size - ondisk)) bytes of holes)"
 	fi
 	[ "$level" = 1 ] && cp "$KD_TMP/from-dense" "$KD_TMP/ref-d1"
+	if [ "$level" = 1 ]; then
+		"$VMCORE_SAVE" -l -d 0 "$dense" "$KD_TMP/ref-d0" 2>/dev/null
+		kd_result $? "vmcore-save -l -d 0 on the dense copy: exit 0"
+	fi
 	rm -f "$KD_TMP/from-sparse" "$KD_TMP/from-dense"
 done
 
-# At levels without zero pages, batches of pages that all lie in holes are finished by the
-# thread that hands out the work, between batches the compression threads do: every thread
-# count must still give the dense copy's bytes.
-for n in 2 3 5; do
-	"$VMCORE_SAVE" -l -d 1 --num-threads "$n" "$sparse" "$KD_TMP/threads" 2>/dev/null &&
-		cmp -s "$KD_TMP/threads" "$KD_TMP/ref-d1"
-	kd_result $? "vmcore-save -l -d 1 --num-threads $n on the sparse vmcore: the dense copy's bytes"
-	rm -f "$KD_TMP/threads"
+# Batches of pages that all lie in holes are finished by the thread that hands out the work,
+# between batches the compression threads do (-d 1: zero pages left out; -d 0 -l: the
+# compressed zero page): every thread count must still give the dense copy's bytes.
+for level in 1 0; do
+	for n in 1 2 3 5; do
+		"$VMCORE_SAVE" -l -d "$level" --num-threads "$n" "$sparse" "$KD_TMP/threads" 2>/dev/null &&
+			cmp -s "$KD_TMP/threads" "$KD_TMP/ref-d$level"
+		kd_result $? "vmcore-save -l -d $level --num-threads $n on the sparse vmcore: the dense copy's bytes"
+		rm -f "$KD_TMP/threads"
+	done
 done
