@@ -57,9 +57,9 @@ void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n);
 enum kd_status col_source_read_run(struct col_source *src, uint64_t pfn, size_t n, uint8_t *dst,
 				   struct kd_err *err);
 /**
- * True when pages [pfn, pfn + n) are known to read as zeros without a read: holes of a
- * sparse ELF input, or range memory past its file bytes. False when unknown (a kdump
- * input, /proc/vmcore, data, a page across a range's end).
+ * True when pages [pfn, pfn + n) are known to read as zeros without a read: they lie in
+ * holes of a sparse ELF input. False when unknown (a kdump input, /proc/vmcore, data, pages
+ * without file bytes, a page across the end of a range's file bytes).
  */
 bool col_source_zero_run(struct col_source *src, uint64_t pfn, size_t n);
 /** Pointer to the page at @pfn (valid until the next call). */

@@ -416,35 +416,18 @@ void col_source_prefetch(struct col_source *src, uint64_t pfn, size_t n)
 
 bool col_source_zero_run(struct col_source *src, uint64_t pfn, size_t n)
 {
-	uint64_t ps = src->page_size;
+	uint64_t off, len;
 
-	if (src->kd || !n)
+	if (!n)
 		return false;
 	while (n) {
-		uint64_t paddr = pfn * ps, rel, take;
-		ssize_t i = source_find(src, paddr);
-		const struct fmt_phys_range *r;
-
-		if (i < 0)
+		/* the file bytes of the pages from pfn on, in the one range holding pfn: a page
+		 * across the end of those bytes, or bytes that are data, must be read */
+		if (!file_span(src, pfn, n, &off, &len) || len % src->page_size ||
+		    !fmt_input_hole(src->in, off, len))
 			return false;
-		r = &src->pm.ranges[i];
-		rel = paddr - r->paddr;
-		take = (r->size - rel) / ps;	/* whole pages of this range from pfn on */
-		if (!take)
-			return false;	/* a page across two ranges: read it */
-		if (take > n)
-			take = n;
-		if (rel < r->filesz) {
-			uint64_t file_len = r->filesz - rel;
-
-			if (file_len > take * ps)
-				file_len = take * ps;
-			/* a page across the end of the file bytes, or file bytes that are data */
-			if (file_len % ps || !fmt_input_hole(src->in, r->offset + rel, file_len))
-				return false;
-		}
-		pfn += take;
-		n -= (size_t)take;
+		pfn += len / src->page_size;
+		n -= (size_t)(len / src->page_size);
 	}
 	return true;
 }
