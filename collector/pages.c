@@ -1,4 +1,10 @@
-/* Pass 2's page work in batches: zero check and compression, on N threads, written in order. */
+/*
+ * Pass 2's page work in batches: zero check and compression, on N threads, written in order.
+ * With N > 1, N-1 threads are started; the writing thread is the N-th: while the batch it must
+ * write next is not done, it processes the oldest batch no thread has taken. So N threads
+ * keep N CPUs busy, and nobody sleeps and wakes per batch (on 2 vCPUs, 3 threads made
+ * 10,000 context switches on a 6 GiB vmcore, and its 2-thread run took 0.64x of 1 thread).
+ */
 #include "collector/collector-priv.h"
 #include "collector/erase-priv.h"
 
@@ -180,6 +186,27 @@ static void batch_process(struct worker *w, struct batch *b)
 	b->len = pos;
 }
 
+/*
+ * Take the oldest filled batch and process it; called and returns with the lock held, and
+ * only when one waits (next_work < next_fill). Returns its sequence number.
+ */
+static uint64_t take_and_process(struct col_pages *cp, struct worker *w)
+{
+	uint64_t seq = cp->next_work++;
+	struct batch *b = &cp->slots[seq % cp->nslots];
+
+	/* batches the submitter finished itself are no one's (see col_pages_submit) */
+	while (cp->next_work < cp->next_fill &&
+	       cp->slots[cp->next_work % cp->nslots].state == BATCH_DONE)
+		cp->next_work++;
+
+	pthread_mutex_unlock(&cp->lock);
+	batch_process(w, b);
+	pthread_mutex_lock(&cp->lock);
+	b->state = BATCH_DONE;
+	return seq;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -191,18 +218,8 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&cp->work_cv, &cp->lock);
 		if (cp->quit)
 			break;
-		uint64_t seq = cp->next_work++;
-		struct batch *b = &cp->slots[seq % cp->nslots];
+		uint64_t seq = take_and_process(cp, w);
 
-		/* batches the submitter finished itself are no worker's (see col_pages_submit) */
-		while (cp->next_work < cp->next_fill &&
-		       cp->slots[cp->next_work % cp->nslots].state == BATCH_DONE)
-			cp->next_work++;
-
-		pthread_mutex_unlock(&cp->lock);
-		batch_process(w, b);
-		pthread_mutex_lock(&cp->lock);
-		b->state = BATCH_DONE;
 		/* wake the writer only for the batch it needs next: no wake-up per batch */
 		if (cp->writer_waits && seq == cp->next_write)
 			pthread_cond_signal(&cp->done_cv);
@@ -318,7 +335,8 @@ enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pag
 		pthread_mutex_init(&cp->lock, NULL);
 		pthread_cond_init(&cp->work_cv, NULL);
 		pthread_cond_init(&cp->done_cv, NULL);
-		for (size_t i = 0; i < cp->nworkers && st == KD_OK; i++) {
+		/* workers[0] is the writing thread's own: it compresses while it would wait */
+		for (size_t i = 1; i < cp->nworkers && st == KD_OK; i++) {
 			if (pthread_create(&cp->workers[i].thread, NULL, worker_main, &cp->workers[i]))
 				st = kd_err_set(err, KD_ERR_SYSTEM, "cannot start compression thread");
 			else
@@ -376,6 +394,11 @@ static enum kd_status drain(struct col_pages *cp, bool wait, struct kd_err *err)
 
 		pthread_mutex_lock(&cp->lock);
 		while (wait && b->state != BATCH_DONE) {
+			/* the writer is one of the compressing threads: work rather than sleep */
+			if (cp->next_work < cp->next_fill) {
+				take_and_process(cp, &cp->workers[0]);
+				continue;
+			}
 			cp->writer_waits = true;
 			pthread_cond_wait(&cp->done_cv, &cp->lock);
 		}
