@@ -1,5 +1,6 @@
 /* Writing a kdump-compressed file so that an interrupted run stays readable. */
 #include "collector/collector-priv.h"
+#include "formats/bigmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ enum kd_status col_kdump_create(struct col_kdump_out *out, struct col_sink *sink
 	out->info = *info;
 	fmt_kdump_layout(info, &out->lay);
 	out->dbuf_cap = OUT_DATA_BUF;
-	out->dbuf = malloc(out->dbuf_cap);
+	out->dbuf = kd_big_alloc(out->dbuf_cap);
 	out->desc_cap = OUT_DESC_BUF * FMT_KDUMP_DESC_SIZE;
 	out->descs = malloc(out->desc_cap);
 	if (!out->dbuf || !out->descs)
@@ -308,7 +309,7 @@ enum kd_status col_kdump_finish(struct col_kdump_out *out, bool complete, struct
 
 void col_kdump_release(struct col_kdump_out *out)
 {
-	free(out->dbuf);
+	kd_big_free(out->dbuf, out->dbuf_cap);
 	free(out->descs);
 	out->dbuf = NULL;
 	out->descs = NULL;

@@ -7,6 +7,7 @@
  */
 #include "collector/collector-priv.h"
 #include "collector/erase-priv.h"
+#include "formats/bigmem.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct col_pages {
 	size_t bound;		/* bytes one stored page may take */
 	struct batch *slots;
 	size_t nslots;
+	uint8_t *slot_data;	/* every slot's data, in one block on huge pages */
 	uint64_t next_fill;	/* sequence numbers */
 	uint64_t next_work;
 	uint64_t next_write;
@@ -297,8 +299,7 @@ void col_pages_destroy(struct col_pages *cp)
 		pthread_cond_destroy(&cp->work_cv);
 		pthread_cond_destroy(&cp->done_cv);
 	}
-	for (size_t i = 0; i < cp->nslots; i++)
-		free(cp->slots[i].data);
+	kd_big_free(cp->slot_data, cp->nslots * BATCH_PAGES * cp->bound);
 	free(cp->slots);
 	free(cp->workers);
 	free(cp);
@@ -324,11 +325,12 @@ enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pag
 		col_pages_destroy(cp);
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < cp->nslots && st == KD_OK; i++) {
-		cp->slots[i].data = malloc(BATCH_PAGES * cp->bound);
-		if (!cp->slots[i].data)
-			st = kd_err_set(err, KD_ERR_NOMEM, "out of memory for page batches");
-	}
+	/* (BATCH_PAGES is a multiple of 64: each slot starts on a cache line of its own) */
+	cp->slot_data = kd_big_alloc(cp->nslots * BATCH_PAGES * cp->bound);
+	if (!cp->slot_data)
+		st = kd_err_set(err, KD_ERR_NOMEM, "out of memory for page batches");
+	for (size_t i = 0; i < cp->nslots && st == KD_OK; i++)
+		cp->slots[i].data = cp->slot_data + i * BATCH_PAGES * cp->bound;
 	for (size_t i = 0; i < cp->nworkers && st == KD_OK; i++)
 		st = worker_init(cp, &cp->workers[i], err);
 	if (st == KD_OK && cp->threaded) {

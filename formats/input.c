@@ -1,5 +1,6 @@
 /* Input files: large mmap windows, with a pread fallback for unmappable files. */
 #include "formats/formats.h"
+#include "formats/bigmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,7 +110,7 @@ void fmt_input_destroy(struct fmt_input *in)
 	input_unmap(in);
 	if (in->own_fd)
 		close(in->fd);
-	free(in->buf);
+	kd_big_free(in->buf, in->buf_cap);
 	free(in->name);
 	free(in);
 }
@@ -214,10 +215,12 @@ static enum kd_status buf_fill(struct fmt_input *in, uint64_t off, size_t len, s
 	enum kd_status st;
 
 	if (len > in->buf_cap) {
-		uint8_t *nb = realloc(in->buf, len);
+		/* (what it held is read again anyway: no copy) */
+		uint8_t *nb = kd_big_alloc(len);
 
 		if (!nb)
 			return kd_err_set(err, KD_ERR_NOMEM, "out of memory reading '%s'", in->name);
+		kd_big_free(in->buf, in->buf_cap);
 		in->buf = nb;
 		in->buf_cap = len;
 	}
