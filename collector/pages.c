@@ -230,6 +230,12 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Bytes of one slot's data; the slots lie one after another in cp->slot_data. */
+static size_t slot_bytes(const struct col_pages *cp)
+{
+	return BATCH_PAGES * cp->bound;
+}
+
 /* A zero page's compressed bytes, once: every zero page a level keeps reuses them. */
 static enum kd_status worker_zero_page(struct worker *w, struct kd_err *err)
 {
@@ -299,7 +305,7 @@ void col_pages_destroy(struct col_pages *cp)
 		pthread_cond_destroy(&cp->work_cv);
 		pthread_cond_destroy(&cp->done_cv);
 	}
-	kd_big_free(cp->slot_data, cp->nslots * BATCH_PAGES * cp->bound);
+	kd_big_free(cp->slot_data, cp->nslots * slot_bytes(cp));
 	free(cp->slots);
 	free(cp->workers);
 	free(cp);
@@ -326,11 +332,11 @@ enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pag
 		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
 	}
 	/* (BATCH_PAGES is a multiple of 64: each slot starts on a cache line of its own) */
-	cp->slot_data = kd_big_alloc(cp->nslots * BATCH_PAGES * cp->bound);
+	cp->slot_data = kd_big_alloc(cp->nslots * slot_bytes(cp));
 	if (!cp->slot_data)
 		st = kd_err_set(err, KD_ERR_NOMEM, "out of memory for page batches");
 	for (size_t i = 0; i < cp->nslots && st == KD_OK; i++)
-		cp->slots[i].data = cp->slot_data + i * BATCH_PAGES * cp->bound;
+		cp->slots[i].data = cp->slot_data + i * slot_bytes(cp);
 	for (size_t i = 0; i < cp->nworkers && st == KD_OK; i++)
 		st = worker_init(cp, &cp->workers[i], err);
 	if (st == KD_OK && cp->threaded) {

@@ -7,16 +7,7 @@
 
 #define HUGE_SIZE ((size_t)2 << 20)
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define BIGMEM_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-	__has_feature(memory_sanitizer)
-#define BIGMEM_MALLOC 1
-#endif
-#endif
-
-#ifdef BIGMEM_MALLOC
+#ifdef KD_BIGMEM_MALLOC
 
 void *kd_big_alloc(size_t len)
 {
@@ -53,8 +44,7 @@ void *kd_big_alloc(size_t len)
 	start = map + head;
 	if (head)
 		munmap(map, head);
-	if (HUGE_SIZE - head)
-		munmap(start + size, HUGE_SIZE - head);
+	munmap(start + size, HUGE_SIZE - head);	/* head < HUGE_SIZE: never empty */
 	/* advice only: without THP (a capture kernel may lack it) the block is 4 KiB pages */
 	madvise(start, size, MADV_HUGEPAGE);
 	return start;

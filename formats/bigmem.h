@@ -7,6 +7,16 @@
 
 #include <stddef.h>
 
+/* Defined when blocks come from malloc() (sanitizer builds, gcc or clang), not huge pages. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define KD_BIGMEM_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(memory_sanitizer)
+#define KD_BIGMEM_MALLOC 1
+#endif
+#endif
+
 /**
  * @len bytes, uninitialised, or NULL when out of memory. The block is aligned to 2 MiB and
  * advised MADV_HUGEPAGE: one page fault maps 2 MiB instead of 4 KiB. Under a virtual

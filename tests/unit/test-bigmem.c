@@ -11,7 +11,7 @@
 
 #define MIB ((size_t)1 << 20)
 
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#ifndef KD_BIGMEM_MALLOC
 #define HUGE_BLOCKS 1	/* sanitizer builds get malloc() (see bigmem.h) */
 #endif
 
