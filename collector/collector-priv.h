@@ -174,6 +174,14 @@ enum kd_status col_kdump_add_data(struct col_kdump_out *out, const void *data, s
 /** The next page's descriptor: @size bytes at @off, given by col_kdump_add_data(). */
 enum kd_status col_kdump_add_stored(struct col_kdump_out *out, uint64_t off, uint32_t size,
 				    uint32_t flags, struct kd_err *err);
+/**
+ * The next @n pages' descriptors at once, as col_kdump_add_stored() and col_kdump_add_zero()
+ * would add them one by one: page k is @size[k] bytes at @base + @off[k] with @flags[k], or
+ * the shared zero page where @size[k] is 0.
+ */
+enum kd_status col_kdump_add_run(struct col_kdump_out *out, uint64_t base, const uint64_t *off,
+				 const uint32_t *size, const uint32_t *flags, size_t n,
+				 struct kd_err *err);
 /** The next page is a shared zero page. */
 enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err);
 /**

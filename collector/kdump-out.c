@@ -188,6 +188,45 @@ static enum kd_status add_desc(struct col_kdump_out *out, uint64_t off, uint32_t
 	return KD_OK;
 }
 
+enum kd_status col_kdump_add_run(struct col_kdump_out *out, uint64_t base, const uint64_t *off,
+				 const uint32_t *size, const uint32_t *flags, size_t n,
+				 struct kd_err *err)
+{
+	size_t left = (size_t)(out->nr_dumpable - out->desc_next);
+	bool too_many = n > left;
+
+	if (too_many)
+		n = left;	/* as add_desc(): the pages before the first one too many go in */
+	while (n) {
+		size_t room = (out->desc_cap - out->desc_len) / FMT_KDUMP_DESC_SIZE;
+		size_t k = n < room ? n : room;
+		uint8_t *d = out->descs + out->desc_len;
+
+		if (!room) {
+			enum kd_status st = flush_all(out, err);
+
+			if (st != KD_OK)
+				return st;
+			continue;
+		}
+		for (size_t i = 0; i < k; i++, d += FMT_KDUMP_DESC_SIZE) {
+			if (size[i])
+				fmt_kdump_encode_desc(base + off[i], size[i], flags[i], d);
+			else
+				fmt_kdump_encode_desc(out->zero_off, out->lay.block_size, 0, d);
+		}
+		out->desc_len += k * FMT_KDUMP_DESC_SIZE;
+		out->desc_next += k;
+		off += k;
+		size += k;
+		flags += k;
+		n -= k;
+	}
+	if (too_many)
+		return kd_err_set(err, KD_ERR_INVALID, "more pages than the bitmap counts");
+	return KD_OK;
+}
+
 /* Runs of page data at least this long go to the file as they are, not through dbuf. */
 #define OUT_DIRECT_MIN (64u << 10)
 

@@ -49,6 +49,7 @@ struct col_pages {
 	struct batch *slots;
 	size_t nslots;
 	uint8_t *slot_data;	/* every slot's data, in one block on huge pages */
+	uint8_t *zero_run;	/* a batch of compressed zero pages' data (see batch_set_zero) */
 	uint64_t next_fill;	/* sequence numbers */
 	uint64_t next_work;
 	uint64_t next_write;
@@ -230,6 +231,24 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Pages in holes are zero pages: where the level keeps them compressed, a batch of them is
+ * BATCH_PAGES copies of one zero page's compressed bytes, made here once.
+ */
+static enum kd_status zero_run_make(struct col_pages *cp, struct kd_err *err)
+{
+	const struct worker *w0 = &cp->workers[0];
+
+	if (cp->p->zero_pages || !w0->codec || w0->zc_len == SIZE_MAX)
+		return KD_OK;
+	cp->zero_run = malloc(BATCH_PAGES * w0->zc_len);
+	if (!cp->zero_run)
+		return kd_err_set(err, KD_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < BATCH_PAGES; i++)
+		memcpy(cp->zero_run + i * w0->zc_len, w0->zc, w0->zc_len);
+	return KD_OK;
+}
+
 /* Bytes of one slot's data; the slots lie one after another in cp->slot_data. */
 static size_t slot_bytes(const struct col_pages *cp)
 {
@@ -306,6 +325,7 @@ void col_pages_destroy(struct col_pages *cp)
 		pthread_cond_destroy(&cp->done_cv);
 	}
 	kd_big_free(cp->slot_data, cp->nslots * slot_bytes(cp));
+	free(cp->zero_run);
 	free(cp->slots);
 	free(cp->workers);
 	free(cp);
@@ -339,6 +359,8 @@ enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pag
 		cp->slots[i].data = cp->slot_data + i * slot_bytes(cp);
 	for (size_t i = 0; i < cp->nworkers && st == KD_OK; i++)
 		st = worker_init(cp, &cp->workers[i], err);
+	if (st == KD_OK)
+		st = zero_run_make(cp, err);
 	if (st == KD_OK && cp->threaded) {
 		pthread_mutex_init(&cp->lock, NULL);
 		pthread_cond_init(&cp->work_cv, NULL);
@@ -359,16 +381,31 @@ enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pag
 	return KD_OK;
 }
 
-/* Hand a finished batch to the writer, in pfn order. */
-static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct kd_err *err)
+/* True if every page of the batch was read (none to record as unreadable). */
+static bool batch_all_read(const struct batch *b)
 {
-	const struct col_pages_params *p = cp->p;
-	enum kd_status st = KD_OK;
-	uint64_t base = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->flags[i] == COL_PAGE_UNREADABLE)
+			return false;
+	}
+	return true;
+}
 
-	/* the batch's page data in one piece, then a descriptor per page */
-	if (b->len)
-		st = col_kdump_add_data(p->out, b->data, b->len, &base, err);
+/* Count a written batch's zero pages and pages stored raw. */
+static void batch_count(const struct batch *b, struct col_stats *s)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		s->pages_zero += b->size[i] == 0;
+		s->pages_raw += b->size[i] != 0 && b->flags[i] == 0;
+	}
+}
+
+/* The batch's descriptors one by one: pages to record (unreadable, --config's erased pages). */
+static enum kd_status batch_write_each(const struct col_pages_params *p, const struct batch *b,
+				       uint64_t base, struct kd_err *err)
+{
+	enum kd_status st = KD_OK;
+
 	for (size_t i = 0; i < b->n && st == KD_OK; i++) {
 		if (b->flags[i] == COL_PAGE_UNREADABLE) {
 			col_note_unreadable(p->stats, b->pfn[i], &b->read_err);
@@ -384,6 +421,27 @@ static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct 
 			st = col_kdump_add_stored(p->out, base + b->off[i], b->size[i], b->flags[i],
 						  err);
 		}
+	}
+	return st;
+}
+
+/* Hand a finished batch to the writer, in pfn order. */
+static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct kd_err *err)
+{
+	const struct col_pages_params *p = cp->p;
+	enum kd_status st = KD_OK;
+	uint64_t base = 0;
+
+	/* the batch's page data in one piece, then a descriptor per page */
+	if (b->len)
+		st = col_kdump_add_data(p->out, b->data, b->len, &base, err);
+	if (st == KD_OK && !p->erase && batch_all_read(b)) {
+		/* nothing to record page by page: the descriptors in one go */
+		st = col_kdump_add_run(p->out, base, b->off, b->size, b->flags, b->n, err);
+		if (st == KD_OK)
+			batch_count(b, p->stats);
+	} else if (st == KD_OK) {
+		st = batch_write_each(p, b, base, err);
 	}
 	if (st == KD_OK && b->st != KD_OK) {
 		*err = b->err;
@@ -459,22 +517,17 @@ static bool batch_known_zero(struct col_pages *cp, const uint64_t *pfns, size_t 
 /* What batch_process() would have made of a batch of zero pages. */
 static void batch_set_zero(const struct col_pages *cp, struct batch *b)
 {
-	const struct worker *w0 = &cp->workers[0];	/* its zc is read-only once made */
-	size_t pos = 0;
+	size_t len = cp->p->zero_pages ? 0 : cp->workers[0].zc_len;
+	uint32_t flags = cp->p->zero_pages ? 0 : cp->p->codec;
 
 	for (size_t i = 0; i < b->n; i++) {
-		b->off[i] = pos;
-		if (cp->p->zero_pages) {
-			b->size[i] = 0;
-			b->flags[i] = 0;
-			continue;
-		}
-		memcpy(b->data + pos, w0->zc, w0->zc_len);
-		b->size[i] = (uint32_t)w0->zc_len;
-		b->flags[i] = cp->p->codec;
-		pos += w0->zc_len;
+		b->off[i] = i * len;
+		b->size[i] = (uint32_t)len;
+		b->flags[i] = flags;
 	}
-	b->len = pos;
+	b->len = b->n * len;
+	if (b->len)
+		memcpy(b->data, cp->zero_run, b->len);
 	b->st = KD_OK;
 	b->read_err.msg[0] = '\0';
 }

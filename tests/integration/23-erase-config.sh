@@ -122,8 +122,13 @@ different=$(sed -n 's/.*different=\([0-9]*\).*/\1/p' "$T/kdc" | tail -1)
 kd_result $? "erase config: only the $different pages holding erased bytes differ from the vmcore"
 grep 'DIFFERENT\|FAIL' "$T/kdc" | sed 's/^/    /' | head -3
 
+# --no_modules: the loop above erases every module's name. With some boots (seen on one fixture
+# of 2026-11-24; others passed), crash 8.0.2's gdb then dies in `bt` after frame #1 with a
+# "segmentation violation" (bytes identical to makedumpfile's, see above); with the module
+# names left alone, or with --no_modules, the same boot's backtrace is whole.
 kd_crash_check "erase config: crash opens the dump and sees the erased data" \
-	-e 'p init_task.comm' -e 'p init_task.real_parent' -e 'p init_uts_ns.name.nodename' "$VL" "$T/ours"
+	-e 'p init_task.comm' -e 'p init_task.real_parent' -e 'p init_uts_ns.name.nodename' "$VL" "$T/ours" \
+	--no_modules
 if ! kd_asan; then
 	grep -q '= "XXXXXXXXXXXXXXXX"' "$KD_TMP/crash.txt" &&
 		grep -q '= (struct task_struct \*) 0x0$' "$KD_TMP/crash.txt" &&
@@ -141,8 +146,10 @@ kd_result $? "erase config: a re-filtered dump (-c) keeps the erase info and the
 # ---- -E and -F carry the same erased pages ----
 "$VMCORE_SAVE" -x "$VL" --config "$T/erase.conf" -E -d 31 "$V" "$T/ours.elf" >/dev/null 2>&1 &&
 	"$KD_TOOLS/kdcompare" "$T/ours" "$T/ours.elf" >"$T/kdc2" 2>&1
-# (the ELF file also has the excluded pages inside its segments, as zeros: "dump-only")
-grep -q ' compared=2[0-9]\{4\} equal=2[0-9]\{4\} different=0 ' "$T/kdc2"
+# (the ELF file also has the excluded pages inside its segments, as zeros: "dump-only"; how
+# many of the kept zero pages lie outside its segments depends on the boot: 18,802 to 20,9xx
+# pages compared)
+grep -q ' compared=[1-9][0-9]\{4\} equal=[1-9][0-9]\{4\} different=0 ' "$T/kdc2"
 kd_result $? "erase config: every page of the -E file that the kdump dump has is equal to it (erased alike)"
 "$VMCORE_SAVE" -x "$VL" --config "$T/erase.conf" -F -l -d 31 "$V" 2>/dev/null |
 	"$VMCORE_SAVE" -R "$T/ours.R" 2>/dev/null
