@@ -166,29 +166,21 @@ enum kd_status col_kdump_read_bitmap2(struct col_kdump_out *out, uint64_t start_
 enum kd_status col_kdump_begin_pages(struct col_kdump_out *out, uint64_t nr_dumpable,
 				     bool zero_page, struct kd_err *err);
 /**
- * Append page data for pages described later with col_kdump_add_stored() (in order);
+ * Append page data for pages described later with col_kdump_add_run() (in order);
  * *@ret_off is the file offset of its first byte. Long runs are written in place.
  */
 enum kd_status col_kdump_add_data(struct col_kdump_out *out, const void *data, size_t len,
 				  uint64_t *ret_off, struct kd_err *err);
-/** The next page's descriptor: @size bytes at @off, given by col_kdump_add_data(). */
-enum kd_status col_kdump_add_stored(struct col_kdump_out *out, uint64_t off, uint32_t size,
-				    uint32_t flags, struct kd_err *err);
 /**
- * The next @n pages' descriptors at once, as col_kdump_add_stored() and col_kdump_add_zero()
- * would add them one by one: page k is @size[k] bytes at @base + @off[k] with @flags[k], or
- * the shared zero page where @size[k] is 0.
+ * The next @n pages' descriptors, in pfn order: page k is @size[k] bytes at @base + @off[k]
+ * (given by col_kdump_add_data()) with @flags[k]; or the shared zero page where @size[k] is 0;
+ * or, where @flags[k] is COL_PAGE_UNREADABLE, a page that could not be read: its descriptor
+ * stays all zero ("not written", as in an interrupted dump) and col_kdump_finish() leaves the
+ * header marked incomplete.
  */
 enum kd_status col_kdump_add_run(struct col_kdump_out *out, uint64_t base, const uint64_t *off,
 				 const uint32_t *size, const uint32_t *flags, size_t n,
 				 struct kd_err *err);
-/** The next page is a shared zero page. */
-enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err);
-/**
- * The next page could not be read: its descriptor stays all zero ("not written", as in an
- * interrupted dump) and col_kdump_finish() leaves the header marked incomplete.
- */
-enum kd_status col_kdump_add_unwritten(struct col_kdump_out *out, struct kd_err *err);
 /** --config: the eraseinfo text, after the page data (call once, after the last page). */
 enum kd_status col_kdump_add_eraseinfo(struct col_kdump_out *out, const char *text, size_t len,
 				       struct kd_err *err);

@@ -171,23 +171,6 @@ enum kd_status col_kdump_begin_pages(struct col_kdump_out *out, uint64_t nr_dump
 	return flush_data(out, err);
 }
 
-static enum kd_status add_desc(struct col_kdump_out *out, uint64_t off, uint32_t size,
-			       uint32_t flags, struct kd_err *err)
-{
-	if (out->desc_next >= out->nr_dumpable)
-		return kd_err_set(err, KD_ERR_INVALID, "more pages than the bitmap counts");
-	if (out->desc_len + FMT_KDUMP_DESC_SIZE > out->desc_cap) {
-		enum kd_status st = flush_all(out, err);
-
-		if (st != KD_OK)
-			return st;
-	}
-	fmt_kdump_encode_desc(off, size, flags, out->descs + out->desc_len);
-	out->desc_len += FMT_KDUMP_DESC_SIZE;
-	out->desc_next++;
-	return KD_OK;
-}
-
 enum kd_status col_kdump_add_run(struct col_kdump_out *out, uint64_t base, const uint64_t *off,
 				 const uint32_t *size, const uint32_t *flags, size_t n,
 				 struct kd_err *err)
@@ -196,7 +179,7 @@ enum kd_status col_kdump_add_run(struct col_kdump_out *out, uint64_t base, const
 	bool too_many = n > left;
 
 	if (too_many)
-		n = left;	/* as add_desc(): the pages before the first one too many go in */
+		n = left;	/* the pages before the first one too many go in */
 	while (n) {
 		size_t room = (out->desc_cap - out->desc_len) / FMT_KDUMP_DESC_SIZE;
 		size_t k = n < room ? n : room;
@@ -210,10 +193,20 @@ enum kd_status col_kdump_add_run(struct col_kdump_out *out, uint64_t base, const
 			continue;
 		}
 		for (size_t i = 0; i < k; i++, d += FMT_KDUMP_DESC_SIZE) {
-			if (size[i])
+			if (flags[i] == COL_PAGE_UNREADABLE) {
+				/*
+				 * Offset 0 is the header, never page data: readers of an incomplete
+				 * dump (crash's "page incomplete", libkdumpfile) take an all-zero
+				 * descriptor as a page not written. The bitmaps still list the page:
+				 * it was meant to be kept, not filtered out.
+				 */
+				fmt_kdump_encode_desc(0, 0, 0, d);
+				out->unwritten++;
+			} else if (size[i]) {
 				fmt_kdump_encode_desc(base + off[i], size[i], flags[i], d);
-			else
+			} else {
 				fmt_kdump_encode_desc(out->zero_off, out->lay.block_size, 0, d);
+			}
 		}
 		out->desc_len += k * FMT_KDUMP_DESC_SIZE;
 		out->desc_next += k;
@@ -256,28 +249,6 @@ enum kd_status col_kdump_add_data(struct col_kdump_out *out, const void *data, s
 	out->dbuf_off += len;
 	out->data_pos += len;
 	return KD_OK;
-}
-
-enum kd_status col_kdump_add_stored(struct col_kdump_out *out, uint64_t off, uint32_t size,
-				    uint32_t flags, struct kd_err *err)
-{
-	return add_desc(out, off, size, flags, err);
-}
-
-enum kd_status col_kdump_add_zero(struct col_kdump_out *out, struct kd_err *err)
-{
-	return add_desc(out, out->zero_off, out->lay.block_size, 0, err);
-}
-
-enum kd_status col_kdump_add_unwritten(struct col_kdump_out *out, struct kd_err *err)
-{
-	/*
-	 * Offset 0 is the header, never page data: readers of an incomplete dump (crash's
-	 * "page incomplete", libkdumpfile) take an all-zero descriptor as a page not written.
-	 * The bitmaps still list the page: it was meant to be kept, not filtered out.
-	 */
-	out->unwritten++;
-	return add_desc(out, 0, 0, 0, err);
 }
 
 /*

@@ -381,48 +381,22 @@ enum kd_status col_pages_create(const struct col_pages_params *p, struct col_pag
 	return KD_OK;
 }
 
-/* True if every page of the batch was read (none to record as unreadable). */
-static bool batch_all_read(const struct batch *b)
+/*
+ * What the written batch's pages add to the statistics: zero pages, pages stored raw, pages
+ * that could not be read; and, with --config, which erase commands reached the dump.
+ */
+static void batch_record(const struct col_pages_params *p, const struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->flags[i] == COL_PAGE_UNREADABLE)
-			return false;
-	}
-	return true;
-}
-
-/* Count a written batch's zero pages and pages stored raw. */
-static void batch_count(const struct batch *b, struct col_stats *s)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		s->pages_zero += b->size[i] == 0;
-		s->pages_raw += b->size[i] != 0 && b->flags[i] == 0;
-	}
-}
-
-/* The batch's descriptors one by one: pages to record (unreadable, --config's erased pages). */
-static enum kd_status batch_write_each(const struct col_pages_params *p, const struct batch *b,
-				       uint64_t base, struct kd_err *err)
-{
-	enum kd_status st = KD_OK;
-
-	for (size_t i = 0; i < b->n && st == KD_OK; i++) {
 		if (b->flags[i] == COL_PAGE_UNREADABLE) {
 			col_note_unreadable(p->stats, b->pfn[i], &b->read_err);
-			st = col_kdump_add_unwritten(p->out, err);
-		} else if (b->size[i] == 0) {
-			p->stats->pages_zero++;
-			col_erase_mark_written(p->erase, b->pfn[i]);
-			st = col_kdump_add_zero(p->out, err);
-		} else {
-			col_erase_mark_written(p->erase, b->pfn[i]);
-			if (b->flags[i] == 0)
-				p->stats->pages_raw++;
-			st = col_kdump_add_stored(p->out, base + b->off[i], b->size[i], b->flags[i],
-						  err);
+			continue;
 		}
+		p->stats->pages_zero += b->size[i] == 0;
+		p->stats->pages_raw += b->size[i] != 0 && b->flags[i] == 0;
+		if (p->erase)
+			col_erase_mark_written(p->erase, b->pfn[i]);
 	}
-	return st;
 }
 
 /* Hand a finished batch to the writer, in pfn order. */
@@ -435,14 +409,10 @@ static enum kd_status batch_write(struct col_pages *cp, struct batch *b, struct 
 	/* the batch's page data in one piece, then a descriptor per page */
 	if (b->len)
 		st = col_kdump_add_data(p->out, b->data, b->len, &base, err);
-	if (st == KD_OK && !p->erase && batch_all_read(b)) {
-		/* nothing to record page by page: the descriptors in one go */
+	if (st == KD_OK)
 		st = col_kdump_add_run(p->out, base, b->off, b->size, b->flags, b->n, err);
-		if (st == KD_OK)
-			batch_count(b, p->stats);
-	} else if (st == KD_OK) {
-		st = batch_write_each(p, b, base, err);
-	}
+	if (st == KD_OK)
+		batch_record(p, b);
 	if (st == KD_OK && b->st != KD_OK) {
 		*err = b->err;
 		st = b->st;
@@ -494,10 +464,9 @@ static enum kd_status drain(struct col_pages *cp, bool wait, struct kd_err *err)
 static bool batch_known_zero(struct col_pages *cp, const uint64_t *pfns, size_t n)
 {
 	const struct col_pages_params *p = cp->p;
-	const struct worker *w0 = &cp->workers[0];
 
-	if (!p->zero_pages && (!w0->codec || w0->zc_len == SIZE_MAX))
-		return false;
+	if (!p->zero_pages && !cp->zero_run)
+		return false;	/* zero pages stored raw: the threads copy them */
 	for (size_t i = 0; i < n;) {
 		size_t k = 1;
 
